@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { exportContent, importContent, readContentFolder } from '../import-export/index.ts';
+import { seedDemoContent } from '../demo/seed-demo-content.ts';
+import { reportError } from './cli-error.ts';
+import { openMigratedDatabase } from './open-database.ts';
+import { progressLine } from './progress.ts';
+import { serveCommand } from './serve-command.ts';
+
+const ENVIRONMENT_HELP = `
+Environment:
+  DATABASE_URL     sqlite:PATH (default sqlite:./data/communique.db) or postgres://USER@HOST:PORT/DB
+  PORT, HOST       where to listen (default 3000 on 127.0.0.1)
+  BASE_URL         the public address, used in canonical links
+  COMMUNIQUE_DEMO  0 to start an empty site without demo content
+  THEME_DIR        a folder with the site's own theme
+  LOG_LEVEL        fatal, error, warn, info (default), debug, trace or silent
+  LOG_FORMAT       pretty (default) or json`;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function counts(label: string, outcome: { created: number; updated: number; unchanged: number }): string {
+  return `${label}: ${outcome.created} created, ${outcome.updated} updated, ${outcome.unchanged} unchanged`;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('communique')
+    .description('Communiqué: the publishing platform of a network of member organisations.')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('serve the public site (runs migrations first; loads demo content into an empty site)')
+    .action(serveCommand);
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date, then exit')
+    .action(async () => {
+      const { handle, applied } = await openMigratedDatabase();
+      await handle.close();
+      say(applied.length === 0 ? `Already up to date (${handle.description}).` : `Applied: ${applied.join(', ')}`);
+    });
+
+  program
+    .command('init')
+    .description('create and migrate the database, and load the demo content unless COMMUNIQUE_DEMO=0')
+    .action(async () => {
+      const { config, handle } = await openMigratedDatabase();
+      try {
+        const added = config.demoContent ? await seedDemoContent(handle) : 0;
+        say(`Database ready: ${handle.description}${added > 0 ? `, with ${added} demo statements` : ''}.`);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('import a content folder (site.yaml, organisations/, pages/, statements/); all or nothing')
+    .argument('<dir>', 'the content folder')
+    .action(async (dir: string) => {
+      const folder = path.resolve(dir);
+      const bundle = await readContentFolder(folder, progressLine('Reading'));
+      const { handle } = await openMigratedDatabase();
+      try {
+        const report = await importContent(handle, bundle);
+        say(`Imported ${bundle.fileCount} files from ${folder} into ${handle.description}.`);
+        say(counts('Organisations', report.organisations));
+        say(counts('Pages', report.pages));
+        say(counts('Statements', report.statements));
+        say(report.settingsChanged ? 'Site settings updated.' : 'Site settings unchanged.');
+      } finally {
+        await handle.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('write the whole site as a content folder that import reads back')
+    .argument('<dir>', 'the folder to write (created if missing)')
+    .action(async (dir: string) => {
+      const folder = path.resolve(dir);
+      const { handle } = await openMigratedDatabase();
+      try {
+        const report = await exportContent(handle, folder, progressLine('Writing'));
+        say(
+          `Exported ${report.statements} statements, ${report.organisations} organisations and ${report.pages} pages to ${folder}.`,
+        );
+      } finally {
+        await handle.close();
+      }
+    });
+
+  for (const command of program.commands) {
+    command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  }
+  return program;
+}
+
+/** Runs the CLI and sets the exit code; never prints a stack trace for expected failures. */
+export async function runCli(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return;
+    }
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}
+
+

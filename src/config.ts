@@ -1,0 +1,127 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { engine: 'sqlite'; file: string; url: string }
+  | { engine: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  baseUrl: string;
+  demoContent: boolean;
+  themeDir: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logFormat: 'pretty' | 'json';
+  pageCacheEntries: number;
+}
+
+/** A configuration problem, reported as one line that names the variable. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/communique.db';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(name, `must be a whole number between ${min} and ${max}, got "${raw}"`);
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be 1 or 0 (or true/false), got "${env[name]}"`);
+}
+
+function readChoice<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${raw}"`);
+}
+
+/** Parses a DATABASE_URL: `sqlite:PATH` (relative to cwd) or `postgres://…`. */
+export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseConfig {
+  const url = raw.trim();
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new ConfigError(name, 'needs a file path after "sqlite:", e.g. sqlite:./data/communique.db');
+    return { engine: 'sqlite', file: file === ':memory:' ? file : path.resolve(file), url };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.hostname === '' && !parsed.searchParams.has('host')) throw new Error('no host');
+    } catch {
+      throw new ConfigError(name, `is not a valid PostgreSQL URL: "${url}"`);
+    }
+    return { engine: 'postgres', url };
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  throw new ConfigError(
+    name,
+    scheme
+      ? `has an unknown scheme "${scheme}:" (use sqlite:PATH or postgres://USER@HOST/DB)`
+      : `must start with sqlite: or postgres://, got "${url}"`,
+  );
+}
+
+function readBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): string {
+  const raw = env.BASE_URL?.trim();
+  if (raw === undefined || raw === '') return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError('BASE_URL', `is not an absolute URL: "${raw}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError('BASE_URL', `must use http or https, got "${parsed.protocol}"`);
+  }
+  return parsed.href.replace(/\/+$/, '');
+}
+
+/** Reads and validates the environment; throws ConfigError on the first bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = readInteger(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
+  const themeDir = env.THEME_DIR?.trim() ? path.resolve(env.THEME_DIR.trim()) : null;
+  if (themeDir !== null && !statSync(themeDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError('THEME_DIR', `is not a folder: "${themeDir}"`);
+  }
+  return {
+    port,
+    host,
+    database: parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL),
+    baseUrl: readBaseUrl(env, host, port),
+    demoContent: readBoolean(env, 'COMMUNIQUE_DEMO', true),
+    themeDir,
+    logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: readChoice(env, 'LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
+    pageCacheEntries: readInteger(env, 'PAGE_CACHE_ENTRIES', 5000, 0, 1_000_000),
+  };
+}

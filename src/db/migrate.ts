@@ -1,0 +1,35 @@
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
+import type { DatabaseHandle } from './connect.ts';
+import type { DialectHelpers } from './dialect.ts';
+import { initialSchema } from './migrations/0001-initial-schema.ts';
+
+/** Every migration, in order; names never change once released. */
+function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
+  return {
+    '0001-initial-schema': initialSchema(helpers),
+  };
+}
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => allMigrations(handle.helpers) },
+    migrationTableName: 'communique_migrations',
+    migrationLockTableName: 'communique_migration_lock',
+  });
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationError(`Migration ${failed} failed on ${handle.description}: ${reason}`);
+  }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,50 @@
+/** A rendered response kept in memory. */
+export interface CachedPage {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  etag: string;
+}
+
+/** Rendered pages by URL, least recently used evicted first, emptied on any content change. */
+export class PageCache {
+  readonly #entries = new Map<string, CachedPage>();
+  readonly #capacity: number;
+  hits = 0;
+  misses = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(url: string): CachedPage | undefined {
+    const entry = this.#entries.get(url);
+    if (entry === undefined) {
+      this.misses += 1;
+      return undefined;
+    }
+    this.hits += 1;
+    // Re-inserting marks the entry as most recently used.
+    this.#entries.delete(url);
+    this.#entries.set(url, entry);
+    return entry;
+  }
+
+  set(url: string, page: CachedPage): void {
+    if (this.#capacity === 0) return;
+    this.#entries.delete(url);
+    this.#entries.set(url, page);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}

@@ -1,0 +1,249 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DatabaseHandle } from '../db/connect.ts';
+import { PublicError } from '../http/public-error.ts';
+import { findOrganisationBySlug, listOrganisations } from '../organisations/index.ts';
+import { findPageBySlug } from '../pages/index.ts';
+import {
+  countPublishedStatements,
+  findNeighbours,
+  findPublishedStatementBySlug,
+  findTranslations,
+  listPublishedStatements,
+} from '../statements/index.ts';
+import { type CachedPage, PageCache } from './page-cache.ts';
+import { paginate, parsePageNumber } from './page-number.ts';
+import { sendPage, toCachedPage } from './send-page.ts';
+import {
+  organisationUrl,
+  presentDirectory,
+  presentOrganisation,
+  presentStatement,
+  presentStatementSummary,
+  statementUrl,
+} from './site-presenter.ts';
+import { plainText } from './plain-text.ts';
+import { formatLabel, type SiteState, type SiteStateStore } from './site-state.ts';
+import type { Theme } from './theme.ts';
+
+export interface SiteDependencies {
+  handle: DatabaseHandle;
+  theme: Theme;
+  state: SiteStateStore;
+  cache: PageCache;
+  baseUrl: string;
+}
+
+type Rendered = { status: number; html: string };
+
+/** The public site: front page, statements, organisations, static pages, themed errors. */
+export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDependencies): Promise<void> {
+  const { handle, theme, state: store, cache, baseUrl } = deps;
+  const db = handle.db;
+
+  const layoutContext = (state: SiteState, page: Record<string, unknown>) => ({
+    site: {
+      title: state.settings.title,
+      intro_html: state.introHtml,
+      about_label: state.settings.aboutLabel || state.labels.find_out_more,
+      about_path: state.settings.aboutPath,
+      stylesheet: theme.assetUrl('style.css'),
+      favicon: theme.assetUrl('favicon.svg'),
+    },
+    labels: state.labels,
+    page: { language: state.settings.language, dir: state.direction, ...page },
+  });
+
+  const pageNumberOrFail = (request: FastifyRequest, state: SiteState): number => {
+    const page = parsePageNumber((request.query as Record<string, unknown>).page);
+    if (page === null) {
+      throw new PublicError(400, state.labels.bad_request_title ?? '', state.labels.bad_page_number ?? '');
+    }
+    return page;
+  };
+
+  const pastTheEnd = (state: SiteState, pages: number) =>
+    new PublicError(404, state.labels.not_found_title ?? '', formatLabel(state.labels.page_past_end ?? '', { pages }));
+
+  /** Serves a page from the cache, or renders, caches (when 200) and serves it. */
+  const serveCached = async (request: FastifyRequest, reply: FastifyReply, render: () => Promise<Rendered>) => {
+    let page: CachedPage | undefined = cache.get(request.url);
+    if (page === undefined) {
+      const rendered = await render();
+      page = toCachedPage(rendered.status, rendered.html);
+      if (rendered.status === 200) cache.set(request.url, page);
+    }
+    return sendPage(request, reply, page);
+  };
+
+  const canonical = (path: string) => `${baseUrl}${path}`;
+
+  server.get('/', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const current = pageNumberOrFail(request, state);
+      const perPage = state.settings.perPage;
+      const [total, statements] = await Promise.all([
+        countPublishedStatements(db),
+        listPublishedStatements(db, { limit: perPage, offset: (current - 1) * perPage }),
+      ]);
+      const pagination = paginate('/', current, total, perPage, '');
+      if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
+      pagination.label = formatLabel(state.labels.page_of ?? '', { page: current, pages: pagination.pages });
+      const title = current === 1 ? null : formatLabel(state.labels.statements_page_title ?? '', { page: current });
+      const html = await theme.render('home', {
+        ...layoutContext(state, {
+          kind: 'home',
+          section: 'statements',
+          title,
+          description: plainText(state.introHtml),
+          canonical: canonical(current === 1 ? '/' : `/?page=${current}`),
+          prev: pagination.newer,
+          next: pagination.older,
+        }),
+        statements: statements.map((statement) => presentStatementSummary(statement, state)),
+        heading_level: current === 1 ? 3 : 2,
+        pagination,
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  server.get<{ Params: { slug: string } }>('/statements/:slug', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const statement = await findPublishedStatementBySlug(db, request.params.slug);
+      if (statement === undefined) throw new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+      const [translations, neighbours] = await Promise.all([
+        findTranslations(db, statement),
+        findNeighbours(db, statement),
+      ]);
+      const summary = presentStatementSummary(statement, state);
+      const html = await theme.render('statement', {
+        ...layoutContext(state, {
+          kind: 'statement',
+          section: 'statements',
+          title: statement.title,
+          description: plainText(summary.excerpt_html),
+          canonical: canonical(statementUrl(statement.slug)),
+        }),
+        ...presentStatement(statement, translations, neighbours, state),
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  server.get('/organisations', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const organisations = await listOrganisations(db);
+      const html = await theme.render('organisations', {
+        ...layoutContext(state, {
+          kind: 'organisations',
+          section: 'organisations',
+          title: state.labels.member_organisations,
+          description: state.labels.organisations_intro,
+          canonical: canonical('/organisations'),
+        }),
+        countries: presentDirectory(organisations, state),
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  server.get<{ Params: { slug: string } }>('/organisations/:slug', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const organisation = await findOrganisationBySlug(db, request.params.slug);
+      if (organisation === undefined) throw new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+      const current = pageNumberOrFail(request, state);
+      const perPage = state.settings.perPage;
+      const [total, statements] = await Promise.all([
+        countPublishedStatements(db, organisation.id),
+        listPublishedStatements(db, { organisationId: organisation.id, limit: perPage, offset: (current - 1) * perPage }),
+      ]);
+      const path = organisationUrl(organisation.slug);
+      const pagination = paginate(path, current, total, perPage, '');
+      if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
+      pagination.label = formatLabel(state.labels.page_of ?? '', { page: current, pages: pagination.pages });
+      const html = await theme.render('organisation', {
+        ...layoutContext(state, {
+          kind: 'organisation',
+          section: 'organisations',
+          title: organisation.name,
+          description: plainText(organisation.descriptionHtml),
+          canonical: canonical(current === 1 ? path : `${path}?page=${current}`),
+          prev: pagination.newer,
+          next: pagination.older,
+        }),
+        organisation: presentOrganisation(organisation, state),
+        statements_heading: formatLabel(state.labels.statements_signed_by ?? '', { name: organisation.name }),
+        statements: statements.map((statement) => presentStatementSummary(statement, state)),
+        pagination,
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  server.get<{ Params: { slug: string } }>('/:slug', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const page = await findPageBySlug(db, request.params.slug);
+      if (page === undefined) throw new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+      const path = `/${page.slug}`;
+      const html = await theme.render('page', {
+        ...layoutContext(state, {
+          kind: 'page',
+          section: path === state.settings.aboutPath ? 'about' : 'page',
+          title: page.title,
+          description: plainText(page.bodyHtml),
+          canonical: canonical(path),
+        }),
+        content_page: { title: page.title, body_html: page.bodyHtml },
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  const renderError = async (status: number, title: string, message: string): Promise<string> => {
+    const state = await store.get();
+    return theme.render('error', {
+      ...layoutContext(state, { kind: 'error', section: 'error', title }),
+      error: { title, message },
+    });
+  };
+
+  server.setNotFoundHandler(async (request, reply) => {
+    const state = await store.get();
+    const title = state.labels.not_found_title ?? 'Page not found';
+    const html = await renderError(404, title, state.labels.not_found_body ?? '');
+    return sendPage(request, reply, toCachedPage(404, html));
+  });
+
+  server.setErrorHandler(async (error, request, reply) => {
+    let status = 500;
+    let title = 'Something went wrong';
+    let message = 'The page could not be shown because of a problem on our side.';
+    if (error instanceof PublicError) {
+      ({ status, title } = error);
+      message = error.message;
+    } else if (typeof (error as { statusCode?: unknown }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500) {
+      status = (error as { statusCode: number }).statusCode;
+      title = 'That request is not valid';
+      message = (error as Error).message;
+    } else {
+      request.log.error({ err: error }, `Failed to render ${request.method} ${request.url}`);
+    }
+    try {
+      if (status === 500) {
+        const state = await store.get();
+        title = state.labels.server_error_title ?? title;
+        message = state.labels.server_error_body ?? message;
+      }
+      const html = await renderError(status, title, message);
+      return sendPage(request, reply, toCachedPage(status, html));
+    } catch (renderFailure) {
+      request.log.error({ err: renderFailure }, 'The error page itself could not be rendered');
+      return reply.code(status).type('text/plain; charset=utf-8').send(`${title}\n\n${message}\n`);
+    }
+  });
+}

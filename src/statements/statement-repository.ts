@@ -1,0 +1,278 @@
+import { renderMarkdown } from '../content/markdown.ts';
+import { type Queryable, type Timestamp, toDate } from '../db/database.ts';
+import type { OrganisationSummary, UpsertOutcome } from '../organisations/index.ts';
+import {
+  isStatementStatus,
+  type Statement,
+  type StatementInput,
+  type StatementListing,
+  type StatementNeighbours,
+  type TranslationLink,
+} from './statement.ts';
+
+const LISTING_COLUMNS = [
+  'statements.id',
+  'statements.slug',
+  'statements.title',
+  'statements.language',
+  'statements.body_html',
+  'statements.summary_html',
+  'statements.published_at',
+] as const;
+
+const FULL_COLUMNS = [
+  ...LISTING_COLUMNS,
+  'statements.body_md',
+  'statements.summary_md',
+  'statements.status',
+  'statements.translation_of_id',
+  'statements.updated_at',
+] as const;
+
+interface ListingRow {
+  id: number;
+  slug: string;
+  title: string;
+  language: string;
+  body_html: string;
+  summary_html: string | null;
+  published_at: Timestamp;
+}
+
+interface FullRow extends ListingRow {
+  body_md: string;
+  summary_md: string | null;
+  status: string;
+  translation_of_id: number | null;
+  updated_at: Timestamp;
+}
+
+function toListing(row: ListingRow, signatories: OrganisationSummary[]): StatementListing {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    language: row.language,
+    bodyHtml: row.body_html,
+    summaryHtml: row.summary_html,
+    publishedAt: toDate(row.published_at),
+    signatories,
+  };
+}
+
+function toStatement(row: FullRow, signatories: OrganisationSummary[]): Statement {
+  if (!isStatementStatus(row.status)) throw new Error(`Statement ${row.slug} has an unknown status "${row.status}"`);
+  return {
+    ...toListing(row, signatories),
+    bodyMd: row.body_md,
+    summaryMd: row.summary_md,
+    status: row.status,
+    translationOfId: row.translation_of_id,
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/** Signatories of each statement, in signing order. */
+export async function findSignatories(
+  db: Queryable,
+  statementIds: number[],
+): Promise<Map<number, OrganisationSummary[]>> {
+  const byStatement = new Map<number, OrganisationSummary[]>(statementIds.map((id) => [id, []]));
+  if (statementIds.length === 0) return byStatement;
+  const rows = await db
+    .selectFrom('statement_signatories')
+    .innerJoin('organisations', 'organisations.id', 'statement_signatories.organisation_id')
+    .select([
+      'statement_signatories.statement_id',
+      'organisations.id',
+      'organisations.slug',
+      'organisations.name',
+      'organisations.country',
+    ])
+    .where('statement_signatories.statement_id', 'in', statementIds)
+    .orderBy('statement_signatories.statement_id')
+    .orderBy('statement_signatories.position')
+    .execute();
+  for (const row of rows) {
+    byStatement.get(row.statement_id)?.push({ id: row.id, slug: row.slug, name: row.name, country: row.country });
+  }
+  return byStatement;
+}
+
+export interface PublishedQuery {
+  organisationId?: number;
+  limit: number;
+  offset: number;
+}
+
+/** Published statements, newest first, optionally those one organisation signed. */
+export async function listPublishedStatements(db: Queryable, query: PublishedQuery): Promise<StatementListing[]> {
+  let select = db
+    .selectFrom('statements')
+    .select(LISTING_COLUMNS)
+    .where('statements.status', '=', 'published')
+    .orderBy('statements.published_at', 'desc')
+    .orderBy('statements.id', 'desc')
+    .limit(query.limit)
+    .offset(query.offset);
+  if (query.organisationId !== undefined) {
+    select = select
+      .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
+      .where('statement_signatories.organisation_id', '=', query.organisationId);
+  }
+  const rows = await select.execute();
+  const signatories = await findSignatories(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toListing(row, signatories.get(row.id) ?? []));
+}
+
+export async function countPublishedStatements(db: Queryable, organisationId?: number): Promise<number> {
+  let select = db
+    .selectFrom('statements')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('statements.status', '=', 'published');
+  if (organisationId !== undefined) {
+    select = select
+      .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
+      .where('statement_signatories.organisation_id', '=', organisationId);
+  }
+  const row = await select.executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function findPublishedStatementBySlug(db: Queryable, slug: string): Promise<Statement | undefined> {
+  const row = await db
+    .selectFrom('statements')
+    .select(FULL_COLUMNS)
+    .where('statements.slug', '=', slug)
+    .where('statements.status', '=', 'published')
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const signatories = await findSignatories(db, [row.id]);
+  return toStatement(row, signatories.get(row.id) ?? []);
+}
+
+/** The published statements just newer and just older than this one. */
+export async function findNeighbours(db: Queryable, statement: StatementListing): Promise<StatementNeighbours> {
+  const at = statement.publishedAt;
+  const base = db
+    .selectFrom('statements')
+    .select(['slug', 'title', 'language'])
+    .where('status', '=', 'published')
+    .limit(1);
+  const [newer, older] = await Promise.all([
+    base
+      .where((eb) =>
+        eb.or([eb('published_at', '>', at), eb.and([eb('published_at', '=', at), eb('id', '>', statement.id)])]),
+      )
+      .orderBy('published_at', 'asc')
+      .orderBy('id', 'asc')
+      .executeTakeFirst(),
+    base
+      .where((eb) =>
+        eb.or([eb('published_at', '<', at), eb.and([eb('published_at', '=', at), eb('id', '<', statement.id)])]),
+      )
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst(),
+  ]);
+  return { newer: newer ?? null, older: older ?? null };
+}
+
+/** Published versions of the same statement in other languages. */
+export async function findTranslations(db: Queryable, statement: Statement): Promise<TranslationLink[]> {
+  const groupId = statement.translationOfId ?? statement.id;
+  return db
+    .selectFrom('statements')
+    .select(['slug', 'title', 'language'])
+    .where('status', '=', 'published')
+    .where('id', '!=', statement.id)
+    .where((eb) => eb.or([eb('id', '=', groupId), eb('translation_of_id', '=', groupId)]))
+    .orderBy('language')
+    .execute();
+}
+
+/** Creates or updates a statement by slug, with its signatories; leaves an identical one untouched. */
+export async function upsertStatement(
+  db: Queryable,
+  input: StatementInput,
+  now: Date,
+): Promise<{ id: number; outcome: UpsertOutcome }> {
+  const existing = await db
+    .selectFrom('statements')
+    .select(FULL_COLUMNS)
+    .where('statements.slug', '=', input.slug)
+    .executeTakeFirst();
+  const values = {
+    title: input.title,
+    body_md: input.bodyMd,
+    body_html: renderMarkdown(input.bodyMd),
+    summary_md: input.summaryMd,
+    summary_html: input.summaryMd === null ? null : renderMarkdown(input.summaryMd),
+    language: input.language,
+    status: input.status,
+    published_at: input.publishedAt,
+    translation_of_id: input.translationOfId,
+  };
+  if (existing === undefined) {
+    const inserted = await db
+      .insertInto('statements')
+      .values({ slug: input.slug, ...values, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await replaceSignatories(db, inserted.id, input.signatoryIds);
+    return { id: inserted.id, outcome: 'created' };
+  }
+  const currentSignatories = (await findSignatories(db, [existing.id])).get(existing.id) ?? [];
+  const same =
+    existing.title === values.title &&
+    existing.body_md === values.body_md &&
+    existing.summary_md === values.summary_md &&
+    existing.language === values.language &&
+    existing.status === values.status &&
+    toDate(existing.published_at).getTime() === values.published_at.getTime() &&
+    existing.translation_of_id === values.translation_of_id &&
+    currentSignatories.map((organisation) => organisation.id).join(',') === input.signatoryIds.join(',');
+  if (same) return { id: existing.id, outcome: 'unchanged' };
+  await db
+    .updateTable('statements')
+    .set({ ...values, updated_at: now })
+    .where('id', '=', existing.id)
+    .execute();
+  await replaceSignatories(db, existing.id, input.signatoryIds);
+  return { id: existing.id, outcome: 'updated' };
+}
+
+async function replaceSignatories(db: Queryable, statementId: number, organisationIds: number[]): Promise<void> {
+  await db.deleteFrom('statement_signatories').where('statement_id', '=', statementId).execute();
+  if (organisationIds.length === 0) return;
+  await db
+    .insertInto('statement_signatories')
+    .values(organisationIds.map((organisationId, position) => ({ statement_id: statementId, organisation_id: organisationId, position })))
+    .execute();
+}
+
+/** Every statement in any state, oldest first, for export. */
+export async function listAllStatements(db: Queryable): Promise<Statement[]> {
+  const rows = await db
+    .selectFrom('statements')
+    .select(FULL_COLUMNS)
+    .orderBy('statements.published_at')
+    .orderBy('statements.id')
+    .execute();
+  const signatories = await findSignatories(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toStatement(row, signatories.get(row.id) ?? []));
+}
+
+export async function countAllStatements(db: Queryable): Promise<number> {
+  const row = await db
+    .selectFrom('statements')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
