@@ -5,8 +5,8 @@ import type { DatabaseHandle } from './db/connect.ts';
 import { createServer } from './http/create-server.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { PageCache } from './site/page-cache.ts';
-import { SiteStateStore } from './site/site-state.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
+import { SiteStateStore } from './site/site-state.ts';
 import { Theme } from './site/theme.ts';
 
 export interface App {
@@ -20,7 +20,11 @@ export interface App {
 const CONTENT_POLL_MS = 1000;
 
 /** Builds the whole program around an open database: no logic here, only wiring. */
-export async function buildApp(config: Config, handle: DatabaseHandle, logger: Logger): Promise<App> {
+export async function buildApp(
+  config: Config,
+  handle: DatabaseHandle,
+  logger: Logger,
+): Promise<App> {
   const theme = new Theme(config.themeDir);
   const cache = new PageCache(config.pageCacheEntries);
   const state = new SiteStateStore(handle, theme);

@@ -30,7 +30,13 @@ export class ConfigError extends Error {
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/communique.db';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function readInteger(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) {
@@ -68,7 +74,11 @@ export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseCo
   const url = raw.trim();
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (file === '') throw new ConfigError(name, 'needs a file path after "sqlite:", e.g. sqlite:./data/communique.db');
+    if (file === '')
+      throw new ConfigError(
+        name,
+        'needs a file path after "sqlite:", e.g. sqlite:./data/communique.db',
+      );
     return { engine: 'sqlite', file: file === ':memory:' ? file : path.resolve(file), url };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -91,7 +101,8 @@ export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseCo
 
 function readBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): string {
   const raw = env.BASE_URL?.trim();
-  if (raw === undefined || raw === '') return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (raw === undefined || raw === '')
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -108,7 +119,8 @@ function readBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): string
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = readInteger(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
-  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   const themeDir = env.THEME_DIR?.trim() ? path.resolve(env.THEME_DIR.trim()) : null;
   if (themeDir !== null && !statSync(themeDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new ConfigError('THEME_DIR', `is not a folder: "${themeDir}"`);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Element } from 'domhandler';
 import { attr, Dom, textOf } from './helpers/dom.ts';
 import { testEngines } from './helpers/engines.ts';
 import { startTestSite, type TestSite } from './helpers/test-site.ts';
 
-const LONG_DATE = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) ([1-9]|[12][0-9]|3[01])(st|nd|rd|th) (January|February|March|April|May|June|July|August|September|October|November|December) 20\d\d$/;
+const LONG_DATE =
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) ([1-9]|[12][0-9]|3[01])(st|nd|rd|th) (January|February|March|April|May|June|July|August|September|October|November|December) 20\d\d$/;
 
 for (const engine of await testEngines()) {
   describe(`[${engine}] public site`, () => {
@@ -17,7 +19,10 @@ for (const engine of await testEngines()) {
     test('the front page has the exact shape: title, intro, Find out more, then statements', async () => {
       const dom = new Dom(await site.html('/'));
       assert.equal(dom.text('main h1'), 'The Wider Table');
-      assert.match(dom.text('.intro-text'), /^The Wider Table is a network of grassroots organisations/);
+      assert.match(
+        dom.text('.intro-text'),
+        /^The Wider Table is a network of grassroots organisations/,
+      );
       const about = dom.one('.intro a[href="/about"]');
       assert.equal(textOf(about), 'Find out more');
       const articles = dom.all('main article.statement-summary');
@@ -37,9 +42,14 @@ for (const engine of await testEngines()) {
       const dom = new Dom(html);
       const dates = dom.all('main article time').map((time) => attr(time, 'datetime') ?? '');
       assert.deepEqual([...dates].sort().reverse(), dates);
-      assert.equal(dom.text('main article .statement-title'), "Rosa Huamán's victory belongs to every domestic worker");
+      assert.equal(
+        dom.text('main article .statement-title'),
+        "Rosa Huamán's victory belongs to every domestic worker",
+      );
       assert.doesNotMatch(html, /rental-standards-bill-consultation|Response to the consultation/);
-      const draft = await site.get('/statements/response-to-the-consultation-on-the-rental-standards-bill');
+      const draft = await site.get(
+        '/statements/response-to-the-consultation-on-the-rental-standards-bill',
+      );
       assert.equal(draft.status, 404);
     });
 
@@ -49,12 +59,13 @@ for (const engine of await testEngines()) {
         const response = await site.get(page === 1 ? '/' : `/?page=${page}`);
         if (response.status !== 200) break;
         const dom = new Dom(await response.text());
-        for (const article of dom.all('article.statement-summary')) all.push(article as unknown as Element);
+        for (const article of dom.all('article.statement-summary'))
+          all.push(article as unknown as Element);
       }
       const probe = new Dom('');
       const excerptOf = (slug: string) => {
-        const article = (all as unknown as import('domhandler').Element[]).find((candidate) =>
-          probe.all(`a[href="/statements/${slug}"]`, candidate).length > 0,
+        const article = (all as unknown as import('domhandler').Element[]).find(
+          (candidate) => probe.all(`a[href="/statements/${slug}"]`, candidate).length > 0,
         );
         assert.ok(article, `${slug} is listed`);
         return probe.text('.excerpt', article);
@@ -63,7 +74,10 @@ for (const engine of await testEngines()) {
       assert.ok(!short.endsWith(' ...'), 'a short statement gets no " ..."');
       assert.match(short, /That work continues\.$/);
       const long = excerptOf('the-orvane-coatings-settlement-is-not-justice');
-      assert.ok(long.endsWith(' ...') || long.length < 400, 'a long statement is cut or summarised');
+      assert.ok(
+        long.endsWith(' ...') || long.length < 400,
+        'a long statement is cut or summarised',
+      );
       const cut = excerptOf('after-the-karacamli-earthquake-what-solidarity-needs-now');
       assert.ok(cut.length > 0);
       const words = excerptOf('public-transport-is-a-public-good-a-joint-statement-on-fares');
@@ -80,7 +94,11 @@ for (const engine of await testEngines()) {
       assert.equal(textOf(dom.one('.pagination a[rel="next"]')), 'Older');
       assert.equal(attr(dom.one('head link[rel="prev"]'), 'href'), '/');
       const first = new Dom(await site.html('/'));
-      assert.equal(first.maybe('.pagination a[rel="prev"]'), null, 'the first page has no newer link');
+      assert.equal(
+        first.maybe('.pagination a[rel="prev"]'),
+        null,
+        'the first page has no newer link',
+      );
     });
 
     test('bad page numbers get a themed 400 and pages past the end a themed 404, never a 500', async () => {
@@ -99,15 +117,26 @@ for (const engine of await testEngines()) {
     });
 
     test('a statement page shows its signatories in order with their countries, and its translations', async () => {
-      const dom = new Dom(await site.html('/statements/after-the-karacamli-earthquake-what-solidarity-needs-now'));
-      assert.equal(dom.text('article.statement h1'), 'After the Karaçamlı earthquake: what solidarity needs now');
+      const dom = new Dom(
+        await site.html('/statements/after-the-karacamli-earthquake-what-solidarity-needs-now'),
+      );
+      assert.equal(
+        dom.text('article.statement h1'),
+        'After the Karaçamlı earthquake: what solidarity needs now',
+      );
       assert.match(dom.text('article.statement .statement-date'), LONG_DATE);
       const signatories = dom.all('.signatories li').map(textOf);
       assert.equal(signatories.length, 6);
-      assert.ok(signatories.some((line) => line === 'Emek Dayanışma Derneği (Türkiye)'), signatories.join(' | '));
+      assert.ok(
+        signatories.some((line) => line === 'Emek Dayanışma Derneği (Türkiye)'),
+        signatories.join(' | '),
+      );
       assert.ok(signatories.some((line) => line.endsWith('(Lebanon)')));
       const translation = dom.one('.translations a[hreflang="ar"]');
-      assert.equal(attr(translation, 'href'), '/statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an');
+      assert.equal(
+        attr(translation, 'href'),
+        '/statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an',
+      );
       assert.equal(textOf(translation), 'العربية');
       assert.ok(dom.all('.statement-body p').length >= 3, 'the whole body is shown');
       assert.ok(dom.maybe('.neighbours a[rel="prev"]') || dom.maybe('.neighbours a[rel="next"]'));
@@ -131,7 +160,14 @@ for (const engine of await testEngines()) {
     test('the organisations directory is grouped by country with names from Intl.DisplayNames', async () => {
       const dom = new Dom(await site.html('/organisations'));
       const countries = dom.all('.country-group h2').map(textOf);
-      assert.deepEqual(countries, ['Chile', 'Greece', 'Ireland', 'Lebanon', 'Philippines', 'Türkiye']);
+      assert.deepEqual(countries, [
+        'Chile',
+        'Greece',
+        'Ireland',
+        'Lebanon',
+        'Philippines',
+        'Türkiye',
+      ]);
       const ireland = dom.all('.country-group')[2];
       assert.ok(ireland);
       assert.equal(attr(dom.one('h3 a', ireland), 'href'), '/organisations/liffeyside-tenants');
@@ -142,17 +178,27 @@ for (const engine of await testEngines()) {
       const dom = new Dom(await site.html('/organisations/steki-patras'));
       assert.equal(dom.text('main h1'), 'Στέκι Αλληλεγγύης Πάτρας');
       assert.equal(dom.text('dl.facts dd'), 'Greece');
-      const links = dom.all('.organisation-statements .statement-title a').map((link) => attr(link, 'href') ?? '');
+      const links = dom
+        .all('.organisation-statements .statement-title a')
+        .map((link) => attr(link, 'href') ?? '');
       assert.ok(links.length >= 3);
       for (const href of links.slice(0, 3)) {
         const statement = new Dom(await site.html(href));
         const signatories = statement.all('.signatories a').map((link) => attr(link, 'href'));
-        assert.ok(signatories.includes('/organisations/steki-patras'), `${href} is signed by Steki`);
+        assert.ok(
+          signatories.includes('/organisations/steki-patras'),
+          `${href} is signed by Steki`,
+        );
       }
     });
 
     test('unknown addresses get the themed 404 page with a real 404 status', async () => {
-      for (const path of ['/nope', '/statements/no-such-statement', '/organisations/no-such-organisation', '/a/b/c']) {
+      for (const path of [
+        '/nope',
+        '/statements/no-such-statement',
+        '/organisations/no-such-organisation',
+        '/a/b/c',
+      ]) {
         const response = await site.get(path);
         assert.equal(response.status, 404, path);
         assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');
@@ -180,8 +226,16 @@ for (const engine of await testEngines()) {
     test('a content change clears the page cache, so the next request shows it', async () => {
       const before = await site.html('/about');
       assert.ok(site.app.cache.size > 0);
-      await site.handle.db.updateTable('pages').set({ title: 'About The Wider Table' }).where('slug', '=', 'about').execute();
-      assert.equal(await site.html('/about'), before, 'served from the cache until content changes');
+      await site.handle.db
+        .updateTable('pages')
+        .set({ title: 'About The Wider Table' })
+        .where('slug', '=', 'about')
+        .execute();
+      assert.equal(
+        await site.html('/about'),
+        before,
+        'served from the cache until content changes',
+      );
       const { bumpContentVersion } = await import('../src/settings/index.ts');
       await bumpContentVersion(site.handle.db);
       assert.equal(await site.app.refreshContent(), true);

@@ -13,12 +13,23 @@ export class CliError extends Error {
   }
 }
 
-const EXPECTED_ERRORS = [CliError, ConfigError, DatabaseUnavailableError, MigrationError, ContentFolderError];
+const EXPECTED_ERRORS = [
+  CliError,
+  ConfigError,
+  DatabaseUnavailableError,
+  MigrationError,
+  ContentFolderError,
+];
 
 /** Prints an error for a person and returns the exit code. */
-export function reportError(error: unknown, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): number {
+export function reportError(
+  error: unknown,
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): number {
   if (error instanceof ContentFolderError) {
-    write(`Nothing was imported: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found.`);
+    write(
+      `Nothing was imported: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found.`,
+    );
     for (const problem of error.problems.slice(0, 50)) write(`  ${problem}`);
     if (error.problems.length > 50) write(`  … and ${error.problems.length - 50} more`);
     return 1;
@@ -29,7 +40,8 @@ export function reportError(error: unknown, write: (line: string) => void = (lin
   }
   const message = error instanceof Error ? error.message : String(error);
   write(`Unexpected error: ${message}`);
-  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) write(error.stack);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack)
+    write(error.stack);
   else write('Run again with LOG_LEVEL=debug to see where it happened.');
   return 1;
 }

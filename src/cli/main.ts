@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { exportContent, importContent, readContentFolder } from '../import-export/index.ts';
 import { seedDemoContent } from '../demo/seed-demo-content.ts';
+import { exportContent, importContent, readContentFolder } from '../import-export/index.ts';
 import { reportError } from './cli-error.ts';
 import { openMigratedDatabase } from './open-database.ts';
 import { progressLine } from './progress.ts';
@@ -21,7 +21,10 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function counts(label: string, outcome: { created: number; updated: number; unchanged: number }): string {
+function counts(
+  label: string,
+  outcome: { created: number; updated: number; unchanged: number },
+): string {
   return `${label}: ${outcome.created} created, ${outcome.updated} updated, ${outcome.unchanged} unchanged`;
 }
 
@@ -34,7 +37,9 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve the public site (runs migrations first; loads demo content into an empty site)')
+    .description(
+      'serve the public site (runs migrations first; loads demo content into an empty site)',
+    )
     .action(serveCommand);
 
   program
@@ -43,17 +48,25 @@ export function buildProgram(): Command {
     .action(async () => {
       const { handle, applied } = await openMigratedDatabase();
       await handle.close();
-      say(applied.length === 0 ? `Already up to date (${handle.description}).` : `Applied: ${applied.join(', ')}`);
+      say(
+        applied.length === 0
+          ? `Already up to date (${handle.description}).`
+          : `Applied: ${applied.join(', ')}`,
+      );
     });
 
   program
     .command('init')
-    .description('create and migrate the database, and load the demo content unless COMMUNIQUE_DEMO=0')
+    .description(
+      'create and migrate the database, and load the demo content unless COMMUNIQUE_DEMO=0',
+    )
     .action(async () => {
       const { config, handle } = await openMigratedDatabase();
       try {
         const added = config.demoContent ? await seedDemoContent(handle) : 0;
-        say(`Database ready: ${handle.description}${added > 0 ? `, with ${added} demo statements` : ''}.`);
+        say(
+          `Database ready: ${handle.description}${added > 0 ? `, with ${added} demo statements` : ''}.`,
+        );
       } finally {
         await handle.close();
       }
@@ -61,7 +74,9 @@ export function buildProgram(): Command {
 
   program
     .command('import')
-    .description('import a content folder (site.yaml, organisations/, pages/, statements/); all or nothing')
+    .description(
+      'import a content folder (site.yaml, organisations/, pages/, statements/); all or nothing',
+    )
     .argument('<dir>', 'the content folder')
     .action(async (dir: string) => {
       const folder = path.resolve(dir);
@@ -119,5 +134,3 @@ export async function runCli(argv: string[]): Promise<void> {
     process.exitCode = reportError(error);
   }
 }
-
-

@@ -9,7 +9,9 @@ export function progressLine(verb: string): ProgressListener {
     if (total < SHOW_FROM_FILES) return;
     const percent = Math.floor((done / total) * 100);
     if (process.stderr.isTTY) {
-      process.stderr.write(`\r${verb} ${done}/${total} files (${percent}%)${done === total ? '\n' : ''}`);
+      process.stderr.write(
+        `\r${verb} ${done}/${total} files (${percent}%)${done === total ? '\n' : ''}`,
+      );
     } else if (percent >= lastShownPercent + 10 || done === total) {
       lastShownPercent = percent;
       process.stderr.write(`${verb} ${done}/${total} files (${percent}%)\n`);

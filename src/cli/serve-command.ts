@@ -14,7 +14,10 @@ export async function serveCommand(): Promise<void> {
   if (applied.length > 0) logger.info(`Database schema updated: ${applied.join(', ')}`);
   if (config.demoContent) {
     const added = await seedDemoContent(handle);
-    if (added > 0) logger.info(`Empty site: loaded the demo network (${added} statements). Set COMMUNIQUE_DEMO=0 to start empty.`);
+    if (added > 0)
+      logger.info(
+        `Empty site: loaded the demo network (${added} statements). Set COMMUNIQUE_DEMO=0 to start empty.`,
+      );
   }
   const app = await buildApp(config, handle, logger);
   const address = await app.server.listen({ port: config.port, host: config.host });

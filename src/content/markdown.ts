@@ -4,7 +4,8 @@ import MarkdownIt from 'markdown-it';
 const markdown = new MarkdownIt({ html: false, linkify: true, typographer: true, breaks: false });
 
 const defaultLinkOpen =
-  markdown.renderer.rules.link_open ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
+  markdown.renderer.rules.link_open ??
+  ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
 
 markdown.renderer.rules.link_open = (tokens, index, options, env, self) => {
   const token = tokens[index];

@@ -47,7 +47,13 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', helpers: dialectHelpers('postgres'), description, close: () => db.destroy() };
+  return {
+    db,
+    engine: 'postgres',
+    helpers: dialectHelpers('postgres'),
+    description,
+    close: () => db.destroy(),
+  };
 }
 
 async function openSqlite(file: string): Promise<DatabaseHandle> {
@@ -56,7 +62,13 @@ async function openSqlite(file: string): Promise<DatabaseHandle> {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(file) });
     await db.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
-    return { db, engine: 'sqlite', helpers: dialectHelpers('sqlite'), description, close: () => db.destroy() };
+    return {
+      db,
+      engine: 'sqlite',
+      helpers: dialectHelpers('sqlite'),
+      description,
+      close: () => db.destroy(),
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseUnavailableError(`Cannot open ${description}: ${reason}`);

@@ -6,7 +6,9 @@ export type Engine = 'sqlite' | 'postgres';
 export interface DialectHelpers {
   engine: Engine;
   /** Adds an auto-incrementing integer primary key named `id`. */
-  addIdColumn<T extends string, C extends string>(table: CreateTableBuilder<T, C>): CreateTableBuilder<T, C | 'id'>;
+  addIdColumn<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C | 'id'>;
   /** The column type for instants: ISO text on SQLite, timestamptz on PostgreSQL. */
   timestampType: 'text' | 'timestamptz';
   /** Long text: text on both, named here so the choice is visible. */
@@ -18,7 +20,9 @@ export function dialectHelpers(engine: Engine): DialectHelpers {
     engine,
     addIdColumn(table) {
       return engine === 'sqlite'
-        ? table.addColumn('id', 'integer', (column: ColumnDefinitionBuilder) => column.primaryKey().autoIncrement())
+        ? table.addColumn('id', 'integer', (column: ColumnDefinitionBuilder) =>
+            column.primaryKey().autoIncrement(),
+          )
         : table.addColumn('id', 'integer', (column: ColumnDefinitionBuilder) =>
             column.primaryKey().generatedByDefaultAsIdentity(),
           );

@@ -31,5 +31,7 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
     const reason = error instanceof Error ? error.message : String(error);
     throw new MigrationError(`Migration ${failed} failed on ${handle.description}: ${reason}`);
   }
-  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  return (results ?? [])
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
 }

@@ -96,7 +96,10 @@ class NodeSqliteDriver implements Driver {
   }
 
   async init(): Promise<void> {
-    this.#database = new DatabaseSync(this.#file, { enableForeignKeyConstraints: true, timeout: 5000 });
+    this.#database = new DatabaseSync(this.#file, {
+      enableForeignKeyConstraints: true,
+      timeout: 5000,
+    });
     this.#database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.#connection = new NodeSqliteConnection(this.#database);
   }

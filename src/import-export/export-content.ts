@@ -28,7 +28,8 @@ export function isoWithOffset(instant: Date, timeZone: string): string {
     hourCycle: 'h23',
     timeZoneName: 'longOffset',
   }).formatToParts(instant);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((entry) => entry.type === type)?.value ?? '';
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    parts.find((entry) => entry.type === type)?.value ?? '';
   const offset = part('timeZoneName').replace('GMT', '') || '+00:00';
   const millis = instant.getUTCMilliseconds();
   const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0')}`;
@@ -54,7 +55,8 @@ export async function exportContent(
       pages: await listPages(trx),
       statements: await listAllStatements(trx),
     }));
-  for (const sub of ['organisations', 'pages', 'statements']) await mkdir(path.join(folder, sub), { recursive: true });
+  for (const sub of ['organisations', 'pages', 'statements'])
+    await mkdir(path.join(folder, sub), { recursive: true });
   const total = 1 + organisations.length + pages.length + statements.length;
   let done = 0;
   const write = async (file: string, text: string) => {
@@ -82,9 +84,13 @@ export async function exportContent(
       language: organisation.language,
     };
     if (organisation.website !== null) frontMatter.website = organisation.website;
-    await write(`organisations/${organisation.slug}.md`, document(frontMatter, organisation.descriptionMd));
+    await write(
+      `organisations/${organisation.slug}.md`,
+      document(frontMatter, organisation.descriptionMd),
+    );
   }
-  for (const page of pages) await write(`pages/${page.slug}.md`, document({ title: page.title }, page.bodyMd));
+  for (const page of pages)
+    await write(`pages/${page.slug}.md`, document({ title: page.title }, page.bodyMd));
   const slugById = new Map(statements.map((statement) => [statement.id, statement.slug]));
   for (const statement of statements) {
     const frontMatter: Record<string, unknown> = {
@@ -94,9 +100,15 @@ export async function exportContent(
       language: statement.language,
     };
     if (statement.summaryMd !== null) frontMatter.summary = statement.summaryMd;
-    if (statement.translationOfId !== null) frontMatter.translation_of = slugById.get(statement.translationOfId);
+    if (statement.translationOfId !== null)
+      frontMatter.translation_of = slugById.get(statement.translationOfId);
     if (statement.status !== 'published') frontMatter.status = statement.status;
     await write(`statements/${statement.slug}.md`, document(frontMatter, statement.bodyMd));
   }
-  return { organisations: organisations.length, pages: pages.length, statements: statements.length, files: total };
+  return {
+    organisations: organisations.length,
+    pages: pages.length,
+    statements: statements.length,
+    files: total,
+  };
 }

@@ -58,7 +58,10 @@ export class FieldReader {
     const value = this.#parsed.data[field];
     if (value === undefined || value === null) return null;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.fail(field, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      this.fail(
+        field,
+        `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      );
     }
     return value;
   }
@@ -66,14 +69,16 @@ export class FieldReader {
   languageTag(field: string, required: boolean): string | null {
     const tag = required ? this.requiredString(field, 35) : this.optionalString(field, 35);
     if (tag === null) return null;
-    if (!isValidLanguageTag(tag)) this.fail(field, `"${tag}" is not a BCP 47 language tag such as en or pt-BR`);
+    if (!isValidLanguageTag(tag))
+      this.fail(field, `"${tag}" is not a BCP 47 language tag such as en or pt-BR`);
     return Intl.getCanonicalLocales(tag)[0] ?? tag;
   }
 
   languageList(field: string): string[] | null {
     const value = this.#parsed.data[field];
     if (value === undefined || value === null) return null;
-    if (!Array.isArray(value) || value.length === 0) this.fail(field, 'must be a list of language tags');
+    if (!Array.isArray(value) || value.length === 0)
+      this.fail(field, 'must be a list of language tags');
     return value.map((item) => {
       if (typeof item !== 'string' || !isValidLanguageTag(item)) {
         this.fail(field, `"${String(item)}" is not a BCP 47 language tag`);
@@ -84,7 +89,8 @@ export class FieldReader {
 
   timeZone(field: string): string | null {
     const zone = this.optionalString(field, 100);
-    if (zone !== null && !isValidTimeZone(zone)) this.fail(field, `"${zone}" is not an IANA time zone such as Europe/Madrid`);
+    if (zone !== null && !isValidTimeZone(zone))
+      this.fail(field, `"${zone}" is not an IANA time zone such as Europe/Madrid`);
     return zone;
   }
 
@@ -112,7 +118,10 @@ export class FieldReader {
     const value = this.#parsed.data[field];
     const text = value instanceof Date ? value.toISOString() : this.requiredString(field, 40);
     if (!ISO_WITH_OFFSET.test(text) || Number.isNaN(Date.parse(text))) {
-      this.fail(field, `"${text}" is not an ISO 8601 date and time with an offset, such as 2025-03-14T10:30:00+01:00`);
+      this.fail(
+        field,
+        `"${text}" is not an ISO 8601 date and time with an offset, such as 2025-03-14T10:30:00+01:00`,
+      );
     }
     return new Date(text);
   }
@@ -120,15 +129,18 @@ export class FieldReader {
   slug(field: string): string | null {
     const text = this.optionalString(field, 200);
     if (text === null) return null;
-    if (!isValidSlug(text)) this.fail(field, `"${text}" is not a slug (lowercase letters, digits and hyphens)`);
+    if (!isValidSlug(text))
+      this.fail(field, `"${text}" is not a slug (lowercase letters, digits and hyphens)`);
     return text;
   }
 
   slugList(field: string): string[] {
     const value = this.#parsed.data[field];
-    if (!Array.isArray(value) || value.length === 0) this.fail(field, 'must be a list of one or more organisation slugs');
+    if (!Array.isArray(value) || value.length === 0)
+      this.fail(field, 'must be a list of one or more organisation slugs');
     const slugs = value.map((item) => {
-      if (typeof item !== 'string' || !isValidSlug(item)) this.fail(field, `"${String(item)}" is not a slug`);
+      if (typeof item !== 'string' || !isValidSlug(item))
+        this.fail(field, `"${String(item)}" is not a slug`);
       return item;
     });
     if (new Set(slugs).size !== slugs.length) this.fail(field, 'lists the same organisation twice');

@@ -32,7 +32,12 @@ export function parseYaml(source: string, file: string, firstLine = 1): ParsedYa
   }
   const contents = document.contents;
   if (contents !== null && !isMap(contents)) {
-    throw new ContentFileError(file, firstLine, null, 'expected YAML fields (key: value), found something else');
+    throw new ContentFileError(
+      file,
+      firstLine,
+      null,
+      'expected YAML fields (key: value), found something else',
+    );
   }
   const lines = new Map<string, number>();
   for (const pair of contents?.items ?? []) {
@@ -50,7 +55,12 @@ export function parseYaml(source: string, file: string, firstLine = 1): ParsedYa
 export function parseFrontMatter(text: string, file: string): ParsedYaml & { body: string } {
   const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   if (!normalised.startsWith('---\n')) {
-    throw new ContentFileError(file, 1, null, 'must start with a front matter block opened by a line "---"');
+    throw new ContentFileError(
+      file,
+      1,
+      null,
+      'must start with a front matter block opened by a line "---"',
+    );
   }
   const end = normalised.indexOf('\n---', 3);
   const closing = end === -1 ? null : /^[ \t]*(\n|$)/.exec(normalised.slice(end + 4));

@@ -1,6 +1,10 @@
 import type { DatabaseHandle } from '../db/connect.ts';
 import type { Queryable } from '../db/database.ts';
-import { findOrganisationBySlug, type UpsertOutcome, upsertOrganisation } from '../organisations/index.ts';
+import {
+  findOrganisationBySlug,
+  type UpsertOutcome,
+  upsertOrganisation,
+} from '../organisations/index.ts';
 import { upsertPage } from '../pages/index.ts';
 import {
   bumpContentVersion,
@@ -63,7 +67,8 @@ function inTranslationOrder(statements: StatementFile[]): StatementFile[] {
       ]);
     }
     visiting.add(statement.slug);
-    const original = statement.translationOfSlug === null ? undefined : bySlug.get(statement.translationOfSlug);
+    const original =
+      statement.translationOfSlug === null ? undefined : bySlug.get(statement.translationOfSlug);
     if (original !== undefined) place(original);
     visiting.delete(statement.slug);
     placed.add(statement.slug);
@@ -74,7 +79,11 @@ function inTranslationOrder(statements: StatementFile[]): StatementFile[] {
 }
 
 /** Writes a validated bundle in one transaction: all of it, or nothing. */
-export async function importContent(handle: DatabaseHandle, bundle: ContentBundle, now = new Date()): Promise<ImportReport> {
+export async function importContent(
+  handle: DatabaseHandle,
+  bundle: ContentBundle,
+  now = new Date(),
+): Promise<ImportReport> {
   const report: ImportReport = {
     organisations: emptyCounts(),
     pages: emptyCounts(),
@@ -145,7 +154,9 @@ export async function importContent(handle: DatabaseHandle, bundle: ContentBundl
     }
     report.changed =
       report.settingsChanged ||
-      [report.organisations, report.pages, report.statements].some((counts) => counts.created + counts.updated > 0);
+      [report.organisations, report.pages, report.statements].some(
+        (counts) => counts.created + counts.updated > 0,
+      );
     if (report.changed) await bumpContentVersion(trx);
   });
   return report;

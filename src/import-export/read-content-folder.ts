@@ -26,10 +26,12 @@ export class ContentFolderError extends Error {
 export type ProgressListener = (done: number, total: number) => void;
 
 async function markdownFiles(folder: string, sub: string): Promise<string[]> {
-  const entries = await readdir(path.join(folder, sub), { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
+  const entries = await readdir(path.join(folder, sub), { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
   return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
     .map((entry) => `${sub}/${entry.name}`)
@@ -39,7 +41,12 @@ async function markdownFiles(folder: string, sub: string): Promise<string[]> {
 function slugFromFile(file: string): string {
   const slug = path.basename(file, '.md');
   if (!isValidSlug(slug)) {
-    throw new ContentFileError(file, 1, null, `the file name "${slug}" is not a slug (lowercase letters, digits, hyphens)`);
+    throw new ContentFileError(
+      file,
+      1,
+      null,
+      `the file name "${slug}" is not a slug (lowercase letters, digits, hyphens)`,
+    );
   }
   return slug;
 }
@@ -91,7 +98,8 @@ function readStatement(file: string, text: string): StatementFile {
   const status = isStatementStatus(statusText)
     ? statusText
     : fields.fail('status', `must be one of ${STATEMENT_STATUSES.join(', ')}, got "${statusText}"`);
-  if (parsed.body.trim() === '') throw new ContentFileError(file, 1, null, 'the statement has no body text');
+  if (parsed.body.trim() === '')
+    throw new ContentFileError(file, 1, null, 'the statement has no body text');
   return {
     file,
     slug: slugFromFile(file),
@@ -109,7 +117,10 @@ function readStatement(file: string, text: string): StatementFile {
 }
 
 /** Reads and validates a whole content folder; throws ContentFolderError listing every problem. */
-export async function readContentFolder(folder: string, onProgress?: ProgressListener): Promise<ContentBundle> {
+export async function readContentFolder(
+  folder: string,
+  onProgress?: ProgressListener,
+): Promise<ContentBundle> {
   const info = await stat(folder).catch(() => undefined);
   if (!info?.isDirectory()) throw new ContentFolderError([`${folder}: not a folder`]);
   const [organisationFiles, pageFiles, statementFiles] = await Promise.all([
@@ -118,12 +129,24 @@ export async function readContentFolder(folder: string, onProgress?: ProgressLis
     markdownFiles(folder, 'statements'),
   ]);
   const siteText = await readFile(path.join(folder, 'site.yaml'), 'utf8').catch(() => null);
-  const total = organisationFiles.length + pageFiles.length + statementFiles.length + (siteText === null ? 0 : 1);
+  const total =
+    organisationFiles.length +
+    pageFiles.length +
+    statementFiles.length +
+    (siteText === null ? 0 : 1);
   if (total === 0) {
-    throw new ContentFolderError([`${folder}: no site.yaml, organisations/, pages/ or statements/ found`]);
+    throw new ContentFolderError([
+      `${folder}: no site.yaml, organisations/, pages/ or statements/ found`,
+    ]);
   }
   const problems: string[] = [];
-  const bundle: ContentBundle = { site: null, organisations: [], pages: [], statements: [], fileCount: total };
+  const bundle: ContentBundle = {
+    site: null,
+    organisations: [],
+    pages: [],
+    statements: [],
+    fileCount: total,
+  };
   let done = 0;
   const attempt = async (file: string, read: (text: string) => void) => {
     try {
@@ -158,7 +181,11 @@ export async function readContentFolder(folder: string, onProgress?: ProgressLis
     await attempt(file, (text) => {
       const parsed = parseFrontMatter(text, file);
       const fields = new FieldReader(file, parsed, PAGE_FIELDS);
-      bundle.pages.push({ slug: slugFromFile(file), title: fields.requiredString('title', 500), bodyMd: parsed.body });
+      bundle.pages.push({
+        slug: slugFromFile(file),
+        title: fields.requiredString('title', 500),
+        bodyMd: parsed.body,
+      });
     });
   }
   for (const file of statementFiles) {

@@ -41,12 +41,24 @@ function toOrganisation(row: OrganisationRow): Organisation {
 }
 
 export async function listOrganisations(db: Queryable): Promise<Organisation[]> {
-  const rows = await db.selectFrom('organisations').select(COLUMNS).orderBy('name').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('organisations')
+    .select(COLUMNS)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
   return rows.map(toOrganisation);
 }
 
-export async function findOrganisationBySlug(db: Queryable, slug: string): Promise<Organisation | undefined> {
-  const row = await db.selectFrom('organisations').select(COLUMNS).where('slug', '=', slug).executeTakeFirst();
+export async function findOrganisationBySlug(
+  db: Queryable,
+  slug: string,
+): Promise<Organisation | undefined> {
+  const row = await db
+    .selectFrom('organisations')
+    .select(COLUMNS)
+    .where('slug', '=', slug)
+    .executeTakeFirst();
   return row ? toOrganisation(row) : undefined;
 }
 
@@ -58,7 +70,11 @@ export async function upsertOrganisation(
   input: OrganisationInput,
   now: Date,
 ): Promise<{ id: number; outcome: UpsertOutcome }> {
-  const existing = await db.selectFrom('organisations').select(COLUMNS).where('slug', '=', input.slug).executeTakeFirst();
+  const existing = await db
+    .selectFrom('organisations')
+    .select(COLUMNS)
+    .where('slug', '=', input.slug)
+    .executeTakeFirst();
   const values = {
     name: input.name,
     country: input.country,

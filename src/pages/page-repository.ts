@@ -24,7 +24,11 @@ function toPage(row: {
 }
 
 export async function findPageBySlug(db: Queryable, slug: string): Promise<Page | undefined> {
-  const row = await db.selectFrom('pages').select(COLUMNS).where('slug', '=', slug).executeTakeFirst();
+  const row = await db
+    .selectFrom('pages')
+    .select(COLUMNS)
+    .where('slug', '=', slug)
+    .executeTakeFirst();
   return row ? toPage(row) : undefined;
 }
 
@@ -39,8 +43,16 @@ export async function upsertPage(
   input: PageInput,
   now: Date,
 ): Promise<{ id: number; outcome: UpsertOutcome }> {
-  const existing = await db.selectFrom('pages').select(COLUMNS).where('slug', '=', input.slug).executeTakeFirst();
-  const values = { title: input.title, body_md: input.bodyMd, body_html: renderMarkdown(input.bodyMd) };
+  const existing = await db
+    .selectFrom('pages')
+    .select(COLUMNS)
+    .where('slug', '=', input.slug)
+    .executeTakeFirst();
+  const values = {
+    title: input.title,
+    body_md: input.bodyMd,
+    body_html: renderMarkdown(input.bodyMd),
+  };
   if (existing === undefined) {
     const inserted = await db
       .insertInto('pages')

@@ -1,9 +1,14 @@
-export { bumpContentVersion, readContentVersion, readSettings, writeSettings } from './settings-repository.ts';
+export {
+  bumpContentVersion,
+  readContentVersion,
+  readSettings,
+  writeSettings,
+} from './settings-repository.ts';
 export {
   DEFAULT_SETTINGS,
   isValidLanguageTag,
   isValidTimeZone,
-  type SiteSettings,
   SettingsValidationError,
+  type SiteSettings,
   validateSettings,
 } from './site-settings.ts';

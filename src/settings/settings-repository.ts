@@ -14,9 +14,15 @@ export async function readSettings(db: Queryable): Promise<SiteSettings> {
 }
 
 /** Writes the given settings; returns true when any value changed. */
-export async function writeSettings(db: Queryable, changes: Partial<SiteSettings>): Promise<boolean> {
+export async function writeSettings(
+  db: Queryable,
+  changes: Partial<SiteSettings>,
+): Promise<boolean> {
   const existing = new Map(
-    (await db.selectFrom('settings').select(['key', 'value']).execute()).map((row) => [row.key, row.value]),
+    (await db.selectFrom('settings').select(['key', 'value']).execute()).map((row) => [
+      row.key,
+      row.value,
+    ]),
   );
   let changed = false;
   for (const key of SETTING_KEYS) {
@@ -38,14 +44,23 @@ const CONTENT_VERSION_KEY = 'content_version';
 
 /** A counter bumped on every content change, so other processes can notice it. */
 export async function readContentVersion(db: Queryable): Promise<number> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', CONTENT_VERSION_KEY).executeTakeFirst();
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', CONTENT_VERSION_KEY)
+    .executeTakeFirst();
   return row ? Number(JSON.parse(row.value)) : 0;
 }
 
 export async function bumpContentVersion(db: Queryable): Promise<number> {
   const next = (await readContentVersion(db)) + 1;
   const value = JSON.stringify(next);
-  const updated = await db.updateTable('settings').set({ value }).where('key', '=', CONTENT_VERSION_KEY).executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) await db.insertInto('settings').values({ key: CONTENT_VERSION_KEY, value }).execute();
+  const updated = await db
+    .updateTable('settings')
+    .set({ value })
+    .where('key', '=', CONTENT_VERSION_KEY)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0)
+    await db.insertInto('settings').values({ key: CONTENT_VERSION_KEY, value }).execute();
   return next;
 }

@@ -48,7 +48,9 @@ export function isValidTimeZone(zone: string): boolean {
 
 export function isValidLanguageTag(tag: string): boolean {
   try {
-    return Intl.getCanonicalLocales(tag).length === 1 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag);
+    return (
+      Intl.getCanonicalLocales(tag).length === 1 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag)
+    );
   } catch {
     return false;
   }
@@ -57,24 +59,39 @@ export function isValidLanguageTag(tag: string): boolean {
 /** Checks a full settings object; throws SettingsValidationError naming the first bad field. */
 export function validateSettings(settings: SiteSettings): SiteSettings {
   if (settings.title.trim() === '') throw new SettingsValidationError('title', 'must not be empty');
-  if (settings.title.length > 200) throw new SettingsValidationError('title', 'must be at most 200 characters');
+  if (settings.title.length > 200)
+    throw new SettingsValidationError('title', 'must be at most 200 characters');
   if (!isValidLanguageTag(settings.language)) {
-    throw new SettingsValidationError('language', `is not a BCP 47 language tag: "${settings.language}"`);
+    throw new SettingsValidationError(
+      'language',
+      `is not a BCP 47 language tag: "${settings.language}"`,
+    );
   }
   for (const language of settings.languages) {
     if (!isValidLanguageTag(language)) {
-      throw new SettingsValidationError('languages', `contains "${language}", which is not a BCP 47 language tag`);
+      throw new SettingsValidationError(
+        'languages',
+        `contains "${language}", which is not a BCP 47 language tag`,
+      );
     }
   }
   if (!isValidTimeZone(settings.timezone)) {
-    throw new SettingsValidationError('timezone', `is not an IANA time zone: "${settings.timezone}"`);
+    throw new SettingsValidationError(
+      'timezone',
+      `is not an IANA time zone: "${settings.timezone}"`,
+    );
   }
   if (!Number.isInteger(settings.perPage) || settings.perPage < 1 || settings.perPage > 100) {
     throw new SettingsValidationError('per_page', 'must be a whole number from 1 to 100');
   }
-  if (!Number.isInteger(settings.excerptWords) || settings.excerptWords < 10 || settings.excerptWords > 2000) {
+  if (
+    !Number.isInteger(settings.excerptWords) ||
+    settings.excerptWords < 10 ||
+    settings.excerptWords > 2000
+  ) {
     throw new SettingsValidationError('excerpt_words', 'must be a whole number from 10 to 2000');
   }
-  if (!settings.aboutPath.startsWith('/')) throw new SettingsValidationError('about_path', 'must start with /');
+  if (!settings.aboutPath.startsWith('/'))
+    throw new SettingsValidationError('about_path', 'must start with /');
   return settings;
 }

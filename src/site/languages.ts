@@ -1,4 +1,17 @@
-const RIGHT_TO_LEFT = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
+const RIGHT_TO_LEFT = new Set([
+  'ar',
+  'arc',
+  'ckb',
+  'dv',
+  'fa',
+  'he',
+  'ks',
+  'ps',
+  'sd',
+  'ug',
+  'ur',
+  'yi',
+]);
 
 /** The writing direction of a language, for `dir`. */
 export function textDirection(language: string): 'rtl' | 'ltr' {
@@ -9,7 +22,11 @@ export function textDirection(language: string): 'rtl' | 'ltr' {
 const regionNames = new Map<string, Intl.DisplayNames>();
 const languageNames = new Map<string, Intl.DisplayNames>();
 
-function displayNames(cache: Map<string, Intl.DisplayNames>, locale: string, type: 'region' | 'language') {
+function displayNames(
+  cache: Map<string, Intl.DisplayNames>,
+  locale: string,
+  type: 'region' | 'language',
+) {
   let names = cache.get(locale);
   if (names === undefined) {
     names = new Intl.DisplayNames([locale, 'en'], { type, fallback: 'code' });

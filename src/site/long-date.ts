@@ -5,7 +5,13 @@ function formatterFor(locale: string, timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(key);
   if (formatter === undefined) {
     formatter = locale.startsWith('en')
-      ? new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })
+      ? new Intl.DateTimeFormat('en-GB', {
+          timeZone,
+          weekday: 'long',
+          day: 'numeric',
+          month: 'long',
+          year: 'numeric',
+        })
       : new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'full' });
     formatters.set(key, formatter);
   }
@@ -20,7 +26,8 @@ export function formatLongDate(instant: Date, locale: string, timeZone: string):
   const formatter = formatterFor(locale, timeZone);
   if (!locale.startsWith('en')) return formatter.format(instant);
   const parts = formatter.formatToParts(instant);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((entry) => entry.type === type)?.value ?? '';
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    parts.find((entry) => entry.type === type)?.value ?? '';
   const day = Number(part('day'));
   const suffix = ENGLISH_SUFFIXES[englishOrdinals.select(day)] ?? 'th';
   return `${part('weekday')} ${day}${suffix} ${part('month')} ${part('year')}`;
@@ -31,7 +38,12 @@ export function isoDateInZone(instant: Date, timeZone: string): string {
   const key = `iso|${timeZone}`;
   let formatter = formatters.get(key);
   if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
     formatters.set(key, formatter);
   }
   return formatter.format(instant);

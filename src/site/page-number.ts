@@ -15,7 +15,13 @@ export interface Pagination {
 }
 
 /** Newer/Older links for a listing at `basePath`; page 1 is the bare path. */
-export function paginate(basePath: string, current: number, total: number, perPage: number, label: string): Pagination {
+export function paginate(
+  basePath: string,
+  current: number,
+  total: number,
+  perPage: number,
+  label: string,
+): Pagination {
   const pages = Math.max(1, Math.ceil(total / perPage));
   const link = (page: number) => (page === 1 ? basePath : `${basePath}?page=${page}`);
   return {

@@ -19,7 +19,11 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 /** Sends a rendered page with its validators; answers 304 when the client already has it. */
-export function sendPage(request: FastifyRequest, reply: FastifyReply, page: CachedPage): FastifyReply {
+export function sendPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: CachedPage,
+): FastifyReply {
   reply.header('etag', page.etag);
   reply.header('cache-control', page.status === 200 ? PUBLIC_CACHE_CONTROL : 'no-cache');
   if (page.status === 200 && etagMatches(request.headers['if-none-match'], page.etag)) {

@@ -1,5 +1,10 @@
 import type { Organisation, OrganisationSummary } from '../organisations/index.ts';
-import type { Statement, StatementListing, StatementNeighbours, TranslationLink } from '../statements/index.ts';
+import type {
+  Statement,
+  StatementListing,
+  StatementNeighbours,
+  TranslationLink,
+} from '../statements/index.ts';
 import { chooseExcerpt } from '../statements/index.ts';
 import { countryName, nativeLanguageName, textDirection } from './languages.ts';
 import { formatLongDate, isoDateInZone } from './long-date.ts';
@@ -65,14 +70,19 @@ export function presentStatement(
       date_iso: isoDateInZone(statement.publishedAt, settings.timezone),
       date_long: formatLongDate(statement.publishedAt, settings.language, settings.timezone),
       body_html: statement.bodyHtml,
-      signatories: statement.signatories.map((organisation) => presentSignatory(organisation, state)),
+      signatories: statement.signatories.map((organisation) =>
+        presentSignatory(organisation, state),
+      ),
       translations: translations.map((translation) => ({
         url: statementUrl(translation.slug),
         language: translation.language,
         language_name: nativeLanguageName(translation.language),
       })),
     },
-    neighbours: { newer: presentNeighbour(neighbours.newer), older: presentNeighbour(neighbours.older) },
+    neighbours: {
+      newer: presentNeighbour(neighbours.newer),
+      older: presentNeighbour(neighbours.older),
+    },
   };
 }
 

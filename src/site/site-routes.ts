@@ -10,8 +10,9 @@ import {
   findTranslations,
   listPublishedStatements,
 } from '../statements/index.ts';
-import { type CachedPage, PageCache } from './page-cache.ts';
+import type { CachedPage, PageCache } from './page-cache.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
+import { plainText } from './plain-text.ts';
 import { sendPage, toCachedPage } from './send-page.ts';
 import {
   organisationUrl,
@@ -21,7 +22,6 @@ import {
   presentStatementSummary,
   statementUrl,
 } from './site-presenter.ts';
-import { plainText } from './plain-text.ts';
 import { formatLabel, type SiteState, type SiteStateStore } from './site-state.ts';
 import type { Theme } from './theme.ts';
 
@@ -36,7 +36,10 @@ export interface SiteDependencies {
 type Rendered = { status: number; html: string };
 
 /** The public site: front page, statements, organisations, static pages, themed errors. */
-export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDependencies): Promise<void> {
+export async function registerSiteRoutes(
+  server: FastifyInstance,
+  deps: SiteDependencies,
+): Promise<void> {
   const { handle, theme, state: store, cache, baseUrl } = deps;
   const db = handle.db;
 
@@ -56,16 +59,28 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
   const pageNumberOrFail = (request: FastifyRequest, state: SiteState): number => {
     const page = parsePageNumber((request.query as Record<string, unknown>).page);
     if (page === null) {
-      throw new PublicError(400, state.labels.bad_request_title ?? '', state.labels.bad_page_number ?? '');
+      throw new PublicError(
+        400,
+        state.labels.bad_request_title ?? '',
+        state.labels.bad_page_number ?? '',
+      );
     }
     return page;
   };
 
   const pastTheEnd = (state: SiteState, pages: number) =>
-    new PublicError(404, state.labels.not_found_title ?? '', formatLabel(state.labels.page_past_end ?? '', { pages }));
+    new PublicError(
+      404,
+      state.labels.not_found_title ?? '',
+      formatLabel(state.labels.page_past_end ?? '', { pages }),
+    );
 
   /** Serves a page from the cache, or renders, caches (when 200) and serves it. */
-  const serveCached = async (request: FastifyRequest, reply: FastifyReply, render: () => Promise<Rendered>) => {
+  const serveCached = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    render: () => Promise<Rendered>,
+  ) => {
     let page: CachedPage | undefined = cache.get(request.url);
     if (page === undefined) {
       const rendered = await render();
@@ -88,8 +103,14 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
       ]);
       const pagination = paginate('/', current, total, perPage, '');
       if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
-      pagination.label = formatLabel(state.labels.page_of ?? '', { page: current, pages: pagination.pages });
-      const title = current === 1 ? null : formatLabel(state.labels.statements_page_title ?? '', { page: current });
+      pagination.label = formatLabel(state.labels.page_of ?? '', {
+        page: current,
+        pages: pagination.pages,
+      });
+      const title =
+        current === 1
+          ? null
+          : formatLabel(state.labels.statements_page_title ?? '', { page: current });
       const html = await theme.render('home', {
         ...layoutContext(state, {
           kind: 'home',
@@ -112,7 +133,12 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
     serveCached(request, reply, async () => {
       const state = await store.get();
       const statement = await findPublishedStatementBySlug(db, request.params.slug);
-      if (statement === undefined) throw new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+      if (statement === undefined)
+        throw new PublicError(
+          404,
+          state.labels.not_found_title ?? '',
+          state.labels.not_found_body ?? '',
+        );
       const [translations, neighbours] = await Promise.all([
         findTranslations(db, statement),
         findNeighbours(db, statement),
@@ -154,17 +180,29 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
     serveCached(request, reply, async () => {
       const state = await store.get();
       const organisation = await findOrganisationBySlug(db, request.params.slug);
-      if (organisation === undefined) throw new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+      if (organisation === undefined)
+        throw new PublicError(
+          404,
+          state.labels.not_found_title ?? '',
+          state.labels.not_found_body ?? '',
+        );
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
       const [total, statements] = await Promise.all([
         countPublishedStatements(db, organisation.id),
-        listPublishedStatements(db, { organisationId: organisation.id, limit: perPage, offset: (current - 1) * perPage }),
+        listPublishedStatements(db, {
+          organisationId: organisation.id,
+          limit: perPage,
+          offset: (current - 1) * perPage,
+        }),
       ]);
       const path = organisationUrl(organisation.slug);
       const pagination = paginate(path, current, total, perPage, '');
       if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
-      pagination.label = formatLabel(state.labels.page_of ?? '', { page: current, pages: pagination.pages });
+      pagination.label = formatLabel(state.labels.page_of ?? '', {
+        page: current,
+        pages: pagination.pages,
+      });
       const html = await theme.render('organisation', {
         ...layoutContext(state, {
           kind: 'organisation',
@@ -176,7 +214,9 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
           next: pagination.older,
         }),
         organisation: presentOrganisation(organisation, state),
-        statements_heading: formatLabel(state.labels.statements_signed_by ?? '', { name: organisation.name }),
+        statements_heading: formatLabel(state.labels.statements_signed_by ?? '', {
+          name: organisation.name,
+        }),
         statements: statements.map((statement) => presentStatementSummary(statement, state)),
         pagination,
       });
@@ -188,7 +228,12 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
     serveCached(request, reply, async () => {
       const state = await store.get();
       const page = await findPageBySlug(db, request.params.slug);
-      if (page === undefined) throw new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+      if (page === undefined)
+        throw new PublicError(
+          404,
+          state.labels.not_found_title ?? '',
+          state.labels.not_found_body ?? '',
+        );
       const path = `/${page.slug}`;
       const html = await theme.render('page', {
         ...layoutContext(state, {
@@ -204,7 +249,7 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
     }),
   );
 
-  const renderError = async (status: number, title: string, message: string): Promise<string> => {
+  const renderError = async (title: string, message: string): Promise<string> => {
     const state = await store.get();
     return theme.render('error', {
       ...layoutContext(state, { kind: 'error', section: 'error', title }),
@@ -215,7 +260,7 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
   server.setNotFoundHandler(async (request, reply) => {
     const state = await store.get();
     const title = state.labels.not_found_title ?? 'Page not found';
-    const html = await renderError(404, title, state.labels.not_found_body ?? '');
+    const html = await renderError(title, state.labels.not_found_body ?? '');
     return sendPage(request, reply, toCachedPage(404, html));
   });
 
@@ -226,7 +271,10 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
     if (error instanceof PublicError) {
       ({ status, title } = error);
       message = error.message;
-    } else if (typeof (error as { statusCode?: unknown }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500) {
+    } else if (
+      typeof (error as { statusCode?: unknown }).statusCode === 'number' &&
+      (error as { statusCode: number }).statusCode < 500
+    ) {
       status = (error as { statusCode: number }).statusCode;
       title = 'That request is not valid';
       message = (error as Error).message;
@@ -239,7 +287,7 @@ export async function registerSiteRoutes(server: FastifyInstance, deps: SiteDepe
         title = state.labels.server_error_title ?? title;
         message = state.labels.server_error_body ?? message;
       }
-      const html = await renderError(status, title, message);
+      const html = await renderError(title, message);
       return sendPage(request, reply, toCachedPage(status, html));
     } catch (renderFailure) {
       request.log.error({ err: renderFailure }, 'The error page itself could not be rendered');

@@ -14,7 +14,9 @@ export interface SiteState {
 
 /** Fills `{name}` placeholders in a label. */
 export function formatLabel(label: string, values: Record<string, string | number>): string {
-  return label.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  return label.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in values ? String(values[name]) : whole,
+  );
 }
 
 /** Holds the site state and forgets it when content changes. */

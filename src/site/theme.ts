@@ -15,7 +15,9 @@ function readCatalog(themeDir: string, language: string): Labels {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Labels;
   } catch (error) {
-    throw new Error(`The theme's label catalog ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(
+      `The theme's label catalog ${file} is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -52,7 +54,9 @@ export class Theme {
       const found = this.assetFolders
         .map((folder) => path.join(folder, file))
         .find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
-      version = found ? createHash('sha256').update(readFileSync(found)).digest('hex').slice(0, 10) : 'missing';
+      version = found
+        ? createHash('sha256').update(readFileSync(found)).digest('hex').slice(0, 10)
+        : 'missing';
       this.#assetVersions.set(file, version);
     }
     return `/assets/${file}?v=${version}`;
@@ -65,7 +69,12 @@ export class Theme {
       const base = language.split('-')[0] ?? language;
       labels = {};
       for (const folder of [...this.#folders].reverse()) {
-        Object.assign(labels, readCatalog(folder, 'en'), readCatalog(folder, base), readCatalog(folder, language));
+        Object.assign(
+          labels,
+          readCatalog(folder, 'en'),
+          readCatalog(folder, base),
+          readCatalog(folder, language),
+        );
       }
       this.#catalogs.set(language, labels);
     }

@@ -231,11 +231,32 @@ function paragraphParser(onParagraph: (paragraph: Paragraph) => void): Parser {
   });
 }
 
-// Whitespace never joins words, so each space-separated run holding a letter or digit is at least one word.
-const LETTER_RUN = /[^\s\p{L}\p{N}]*[\p{L}\p{N}]\S*/gu;
+function isLetterLike(code: number): boolean {
+  if (code < 0xc0) return (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122);
+  // Excludes × ÷, general punctuation and symbols, CJK punctuation and surrogates (mostly emoji).
+  return (
+    code !== 0xd7 &&
+    code !== 0xf7 &&
+    (code < 0x2000 || code > 0x2bff) &&
+    (code < 0x3000 || code > 0x303f) &&
+    (code < 0xd800 || code > 0xdfff)
+  );
+}
 
-function minimumWordCount(text: string): number {
-  return text.match(LETTER_RUN)?.length ?? 0;
+// Whitespace never joins words, so space-separated runs with a letter-like character estimate the word count cheaply.
+function estimatedWordCount(text: string): number {
+  let count = 0;
+  let runHasLetter = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 10) {
+      if (runHasLetter) count++;
+      runHasLetter = false;
+    } else if (!runHasLetter && isLetterLike(code)) {
+      runHasLetter = true;
+    }
+  }
+  return runHasLetter ? count + 1 : count;
 }
 
 /** Serialises a paragraph's first `cut` characters of text as an unclosed `<p>`, closing every inline tag it opened. */
@@ -253,7 +274,7 @@ function openParagraphHtml(paragraph: Paragraph, cut: number): string {
     if (token.kind === 'text') {
       if (token.text === '') continue;
       emitPendingOpens();
-      const kept = token.text.length <= cut - consumed ? token.text : token.text.slice(0, cut - consumed);
+      const kept = token.text.slice(0, cut - consumed);
       html += escapeText(kept);
       consumed += kept.length;
     } else if (token.kind === 'br') {
@@ -310,7 +331,9 @@ function findCut(paragraphs: Paragraph[], limit: number, segmenter: Intl.Segment
 
 function fullHtml(paragraphs: Paragraph[]): string {
   let html = '';
-  for (const paragraph of paragraphs) html += `${openParagraphHtml(paragraph, paragraph.text.length)}</p>`;
+  for (const paragraph of paragraphs) {
+    html += `${openParagraphHtml(paragraph, paragraph.text.length)}</p>`;
+  }
   return html;
 }
 
@@ -340,13 +363,13 @@ export function excerptFromHtml(bodyHtml: string, options: ExcerptOptions): Exce
   }
   const segmenter = wordSegmenter(options.locale);
   const paragraphs: Paragraph[] = [];
-  let wordsAtLeast = 0;
+  let estimatedWords = 0;
   let paused = false;
-  // Stops parsing once the paragraphs surely hold more than `limit` words, so long bodies are not parsed to the end.
+  // Stops parsing once the paragraphs probably hold more than `limit` words; findCut confirms, else parsing resumes.
   const parser = paragraphParser((paragraph) => {
     paragraphs.push(paragraph);
-    wordsAtLeast += minimumWordCount(paragraph.text);
-    if (!paused && wordsAtLeast > limit) {
+    estimatedWords += estimatedWordCount(paragraph.text);
+    if (!paused && estimatedWords > limit) {
       paused = true;
       parser.pause();
     }
@@ -355,7 +378,6 @@ export function excerptFromHtml(bodyHtml: string, options: ExcerptOptions): Exce
   if (paused) {
     const cut = findCut(paragraphs, limit, segmenter);
     if (cut >= 0) return { html: truncatedHtml(paragraphs, cut), truncated: true };
-    wordsAtLeast = Number.NEGATIVE_INFINITY;
     parser.resume();
   }
   parser.end();

@@ -61,7 +61,8 @@ function toListing(row: ListingRow, signatories: OrganisationSummary[]): Stateme
 }
 
 function toStatement(row: FullRow, signatories: OrganisationSummary[]): Statement {
-  if (!isStatementStatus(row.status)) throw new Error(`Statement ${row.slug} has an unknown status "${row.status}"`);
+  if (!isStatementStatus(row.status))
+    throw new Error(`Statement ${row.slug} has an unknown status "${row.status}"`);
   return {
     ...toListing(row, signatories),
     bodyMd: row.body_md,
@@ -94,7 +95,9 @@ export async function findSignatories(
     .orderBy('statement_signatories.position')
     .execute();
   for (const row of rows) {
-    byStatement.get(row.statement_id)?.push({ id: row.id, slug: row.slug, name: row.name, country: row.country });
+    byStatement
+      .get(row.statement_id)
+      ?.push({ id: row.id, slug: row.slug, name: row.name, country: row.country });
   }
   return byStatement;
 }
@@ -106,7 +109,10 @@ export interface PublishedQuery {
 }
 
 /** Published statements, newest first, optionally those one organisation signed. */
-export async function listPublishedStatements(db: Queryable, query: PublishedQuery): Promise<StatementListing[]> {
+export async function listPublishedStatements(
+  db: Queryable,
+  query: PublishedQuery,
+): Promise<StatementListing[]> {
   let select = db
     .selectFrom('statements')
     .select(LISTING_COLUMNS)
@@ -128,7 +134,10 @@ export async function listPublishedStatements(db: Queryable, query: PublishedQue
   return rows.map((row) => toListing(row, signatories.get(row.id) ?? []));
 }
 
-export async function countPublishedStatements(db: Queryable, organisationId?: number): Promise<number> {
+export async function countPublishedStatements(
+  db: Queryable,
+  organisationId?: number,
+): Promise<number> {
   let select = db
     .selectFrom('statements')
     .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -142,7 +151,10 @@ export async function countPublishedStatements(db: Queryable, organisationId?: n
   return Number(row.count);
 }
 
-export async function findPublishedStatementBySlug(db: Queryable, slug: string): Promise<Statement | undefined> {
+export async function findPublishedStatementBySlug(
+  db: Queryable,
+  slug: string,
+): Promise<Statement | undefined> {
   const row = await db
     .selectFrom('statements')
     .select(FULL_COLUMNS)
@@ -155,7 +167,10 @@ export async function findPublishedStatementBySlug(db: Queryable, slug: string):
 }
 
 /** The published statements just newer and just older than this one. */
-export async function findNeighbours(db: Queryable, statement: StatementListing): Promise<StatementNeighbours> {
+export async function findNeighbours(
+  db: Queryable,
+  statement: StatementListing,
+): Promise<StatementNeighbours> {
   const at = statement.publishedAt;
   const base = db
     .selectFrom('statements')
@@ -165,14 +180,20 @@ export async function findNeighbours(db: Queryable, statement: StatementListing)
   const [newer, older] = await Promise.all([
     base
       .where((eb) =>
-        eb.or([eb('published_at', '>', at), eb.and([eb('published_at', '=', at), eb('id', '>', statement.id)])]),
+        eb.or([
+          eb('published_at', '>', at),
+          eb.and([eb('published_at', '=', at), eb('id', '>', statement.id)]),
+        ]),
       )
       .orderBy('published_at', 'asc')
       .orderBy('id', 'asc')
       .executeTakeFirst(),
     base
       .where((eb) =>
-        eb.or([eb('published_at', '<', at), eb.and([eb('published_at', '=', at), eb('id', '<', statement.id)])]),
+        eb.or([
+          eb('published_at', '<', at),
+          eb.and([eb('published_at', '=', at), eb('id', '<', statement.id)]),
+        ]),
       )
       .orderBy('published_at', 'desc')
       .orderBy('id', 'desc')
@@ -182,7 +203,10 @@ export async function findNeighbours(db: Queryable, statement: StatementListing)
 }
 
 /** Published versions of the same statement in other languages. */
-export async function findTranslations(db: Queryable, statement: Statement): Promise<TranslationLink[]> {
+export async function findTranslations(
+  db: Queryable,
+  statement: Statement,
+): Promise<TranslationLink[]> {
   const groupId = statement.translationOfId ?? statement.id;
   return db
     .selectFrom('statements')
@@ -234,7 +258,8 @@ export async function upsertStatement(
     existing.status === values.status &&
     toDate(existing.published_at).getTime() === values.published_at.getTime() &&
     existing.translation_of_id === values.translation_of_id &&
-    currentSignatories.map((organisation) => organisation.id).join(',') === input.signatoryIds.join(',');
+    currentSignatories.map((organisation) => organisation.id).join(',') ===
+      input.signatoryIds.join(',');
   if (same) return { id: existing.id, outcome: 'unchanged' };
   await db
     .updateTable('statements')
@@ -245,12 +270,22 @@ export async function upsertStatement(
   return { id: existing.id, outcome: 'updated' };
 }
 
-async function replaceSignatories(db: Queryable, statementId: number, organisationIds: number[]): Promise<void> {
+async function replaceSignatories(
+  db: Queryable,
+  statementId: number,
+  organisationIds: number[],
+): Promise<void> {
   await db.deleteFrom('statement_signatories').where('statement_id', '=', statementId).execute();
   if (organisationIds.length === 0) return;
   await db
     .insertInto('statement_signatories')
-    .values(organisationIds.map((organisationId, position) => ({ statement_id: statementId, organisation_id: organisationId, position })))
+    .values(
+      organisationIds.map((organisationId, position) => ({
+        statement_id: statementId,
+        organisation_id: organisationId,
+        position,
+      })),
+    )
     .execute();
 }
 

@@ -1,6 +1,13 @@
 import type { OrganisationSummary } from '../organisations/index.ts';
 
-export const STATEMENT_STATUSES = ['draft', 'submitted', 'scheduled', 'published', 'unpublished', 'archived'] as const;
+export const STATEMENT_STATUSES = [
+  'draft',
+  'submitted',
+  'scheduled',
+  'published',
+  'unpublished',
+  'archived',
+] as const;
 export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
 
 export function isStatementStatus(value: string): value is StatementStatus {

@@ -6,11 +6,15 @@ import pg from 'pg';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_ADMIN_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Answers whether the test PostgreSQL server takes connections. */
 export async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({
+    connectionString: POSTGRES_ADMIN_URL,
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     await client.query('select 1');
@@ -30,8 +34,13 @@ export function testEngines(): Promise<Engine[]> {
     const fromRunner = process.env.COMMUNIQUE_TEST_ENGINES;
     if (fromRunner) return fromRunner.split(',') as Engine[];
     if (await postgresReachable()) return ['sqlite', 'postgres'];
-    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but ${POSTGRES_ADMIN_URL} is not reachable`);
-    process.stderr.write(`Notice: PostgreSQL at ${POSTGRES_ADMIN_URL} is not reachable; its suites are skipped.\n`);
+    if (process.env.CI === 'true')
+      throw new Error(
+        `PostgreSQL is required under CI=true but ${POSTGRES_ADMIN_URL} is not reachable`,
+      );
+    process.stderr.write(
+      `Notice: PostgreSQL at ${POSTGRES_ADMIN_URL} is not reachable; its suites are skipped.\n`,
+    );
     return ['sqlite'];
   })();
   return enginesPromise;

@@ -24,7 +24,12 @@ export async function startTestSite(
   options: { demo?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestSite> {
   const database = await createTestDatabase(engine);
-  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'warn', ...options.env });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
   const handle = await openDatabase(config.database);
   await migrateToLatest(handle);
   if (options.demo !== false) await seedDemoContent(handle);

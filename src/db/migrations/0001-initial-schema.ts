@@ -47,7 +47,11 @@ export function initialSchema(helpers: DialectHelpers) {
         .on('statements')
         .columns(['status', 'published_at', 'id'])
         .execute();
-      await db.schema.createIndex('statements_translation_of_idx').on('statements').column('translation_of_id').execute();
+      await db.schema
+        .createIndex('statements_translation_of_idx')
+        .on('statements')
+        .column('translation_of_id')
+        .execute();
 
       await db.schema
         .createTable('statement_signatories')
@@ -77,7 +81,13 @@ export function initialSchema(helpers: DialectHelpers) {
         .execute();
     },
     async down(db: Kysely<any>): Promise<void> {
-      for (const table of ['pages', 'statement_signatories', 'statements', 'organisations', 'settings']) {
+      for (const table of [
+        'pages',
+        'statement_signatories',
+        'statements',
+        'organisations',
+        'settings',
+      ]) {
         await db.schema.dropTable(table).execute();
       }
     },
