@@ -1,11 +1,8 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { seedDemoContent } from '../demo/seed-demo-content.ts';
-import { exportContent, importContent, readContentFolder } from '../import-export/index.ts';
 import { reportError } from './cli-error.ts';
 import { openMigratedDatabase } from './open-database.ts';
 import { progressLine } from './progress.ts';
-import { serveCommand } from './serve-command.ts';
 
 const ENVIRONMENT_HELP = `
 Environment:
@@ -40,7 +37,10 @@ export function buildProgram(): Command {
     .description(
       'serve the public site (runs migrations first; loads demo content into an empty site)',
     )
-    .action(serveCommand);
+    .action(async () => {
+      const { serveCommand } = await import('./serve-command.ts');
+      await serveCommand();
+    });
 
   program
     .command('migrate')
@@ -61,6 +61,7 @@ export function buildProgram(): Command {
       'create and migrate the database, and load the demo content unless COMMUNIQUE_DEMO=0',
     )
     .action(async () => {
+      const { seedDemoContent } = await import('../demo/seed-demo-content.ts');
       const { config, handle } = await openMigratedDatabase();
       try {
         const added = config.demoContent ? await seedDemoContent(handle) : 0;
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     )
     .argument('<dir>', 'the content folder')
     .action(async (dir: string) => {
+      const { importContent, readContentFolder } = await import('../import-export/index.ts');
       const folder = path.resolve(dir);
       const bundle = await readContentFolder(folder, progressLine('Reading'));
       const { handle } = await openMigratedDatabase();
@@ -99,6 +101,7 @@ export function buildProgram(): Command {
     .description('write the whole site as a content folder that import reads back')
     .argument('<dir>', 'the folder to write (created if missing)')
     .action(async (dir: string) => {
+      const { exportContent } = await import('../import-export/index.ts');
       const folder = path.resolve(dir);
       const { handle } = await openMigratedDatabase();
       try {

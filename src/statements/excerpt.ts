@@ -233,7 +233,7 @@ function paragraphParser(onParagraph: (paragraph: Paragraph) => void): Parser {
 
 function isLetterLike(code: number): boolean {
   if (code < 0xc0) return (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122);
-  // Excludes × ÷, general punctuation and symbols, CJK punctuation and surrogates (mostly emoji).
+  // × ÷, punctuation, symbols and emoji are rarely words; counting them would pause parsing too early.
   return (
     code !== 0xd7 &&
     code !== 0xf7 &&
@@ -257,6 +257,31 @@ function estimatedWordCount(text: string): number {
     }
   }
   return runHasLetter ? count + 1 : count;
+}
+
+function isAsciiWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122) || code === 95;
+}
+
+function isNeverInWord(code: number): boolean {
+  return code === 0xa0 || (code >= 0x2010 && code <= 0x2027) || (code >= 0x3000 && code <= 0x3003);
+}
+
+// Segmenter never splits a run of ASCII letters, digits and underscores, and every word holds such a run or a non-ASCII character.
+function maximumWordCount(text: string): number {
+  let count = 0;
+  let inAsciiRun = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (isAsciiWordChar(code)) {
+      if (!inAsciiRun) count++;
+      inAsciiRun = true;
+    } else {
+      inAsciiRun = false;
+      if (code >= 0x80 && !isNeverInWord(code)) count++;
+    }
+  }
+  return count;
 }
 
 /** Serialises a paragraph's first `cut` characters of text as an unclosed `<p>`, closing every inline tag it opened. */
@@ -381,6 +406,9 @@ export function excerptFromHtml(bodyHtml: string, options: ExcerptOptions): Exce
     parser.resume();
   }
   parser.end();
+  let wordsAtMost = 0;
+  for (const paragraph of paragraphs) wordsAtMost += maximumWordCount(paragraph.text);
+  if (wordsAtMost <= limit) return { html: fullHtml(paragraphs), truncated: false };
   const cut = findCut(paragraphs, limit, segmenter);
   if (cut >= 0) return { html: truncatedHtml(paragraphs, cut), truncated: true };
   return { html: fullHtml(paragraphs), truncated: false };

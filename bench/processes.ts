@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A child process the benchmark started and must stop. */
+export class Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  readonly exited: Promise<void>;
+
+  constructor(name: string, child: ChildProcess) {
+    this.name = name;
+    this.process = child;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+    });
+  }
+
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Asks politely, then insists: SIGTERM, and SIGKILL after `graceMs`. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return;
+    this.process.kill('SIGTERM');
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** For process 'exit' handlers, which cannot wait. */
+  killNow(): void {
+    if (this.running) this.process.kill('SIGKILL');
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no TCP port available');
+  return address.port;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `url` until it answers 200, failing early if the child dies. */
+export async function waitUntilAnswering(child: Child, url: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!child.running) throw new Error(`${child.name} exited before answering ${url}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name} did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+export interface ServerOptions {
+  databaseFile: string;
+  port: number;
+  /** When set, the server writes a V8 CPU profile into this folder on exit. */
+  profileDir?: string | undefined;
+}
+
+/** The real server, as `npm start` runs it, in its own process. */
+export function startProjectServer(options: ServerOptions): Child {
+  const nodeFlags = options.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
+    : [];
+  const child = spawn(process.execPath, [...nodeFlags, 'bin/communique.js', 'serve'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite:${options.databaseFile}`,
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      COMMUNIQUE_DEMO: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return new Child('the Communiqué server', child);
+}
+
+/** The baseline server; resolves once it has printed its port. */
+export async function startBareServer(
+  bodyFile: string,
+  contentType: string,
+): Promise<{ child: Child; port: number }> {
+  const script = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+  const child = new Child(
+    'the bare node:http server',
+    spawn(process.execPath, [script, bodyFile, contentType], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const stdout = child.process.stdout;
+  if (stdout === null) throw new Error('the bare server has no stdout');
+  const lines = createInterface({ input: stdout });
+  const firstLine = await Promise.race([
+    once(lines, 'line').then(([line]: unknown[]) => String(line)),
+    child.exited.then(() => null),
+  ]);
+  lines.close();
+  const port = Number(firstLine);
+  if (firstLine === null || !Number.isInteger(port) || port <= 0) {
+    child.killNow();
+    throw new Error(`${child.name} did not start (it printed "${firstLine ?? 'nothing'}")`);
+  }
+  return { child, port };
+}

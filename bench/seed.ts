@@ -1,0 +1,283 @@
+import { parseDatabaseUrl } from '../src/config.ts';
+import { renderMarkdown } from '../src/content/markdown.ts';
+import { openDatabase } from '../src/db/connect.ts';
+import type { Queryable } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { writeSettings } from '../src/settings/index.ts';
+
+export interface SeedResult {
+  statements: number;
+  signatories: number;
+  milliseconds: number;
+  /** A slug from the middle of the listing, for the statement page measurements. */
+  sampleSlug: string;
+}
+
+export type SeedProgress = (done: number, total: number) => void;
+
+// Parameters per statement row times this stays well under SQLite's 32,766 bound variables.
+const STATEMENT_BATCH = 500;
+const SIGNATORY_BATCH = 2000;
+const YEAR_MS = 365.25 * 24 * 3600 * 1000;
+
+const WORDS = (
+  'network solidarity workers tenants housing rights community members organisation ' +
+  'campaign statement government ministry council city river pollution eviction families ' +
+  'migrants domestic wages contract union strike meeting assembly neighbourhood support ' +
+  'emergency fund repression journalists court judge hearing law reform public health ' +
+  'water land farmers harvest season platform delivery riders landlords rent increase ' +
+  'protest march women children schools teachers doctors nurses hospital clinic shelter ' +
+  'earthquake flood drought fire recovery reconstruction volunteers donations food ' +
+  'medicine transport border visa sponsorship deportation detention release justice ' +
+  'accountability transparency budget report evidence testimony witness archive memory ' +
+  'together across borders every week each month this year last spring autumn winter ' +
+  'demand call urge welcome condemn support stand organise share build defend protect ' +
+  'refuse resist remember continue begin finish meet speak listen write publish sign ' +
+  'local national international regional urgent fair safe free open independent ' +
+  'collective joint common basic decent affordable secure unpaid overdue illegal ' +
+  'the a of and to in for with on by from at as that which who their our we they'
+).split(' ');
+
+const ORGANISATIONS = [
+  ['liffeyside-tenants', 'Liffeyside Tenants Union', 'IE', 'en'],
+  ['nahr-association', 'Nahr Association for the River', 'LB', 'ar'],
+  ['emek-dayanisma', 'Emek Dayanışma Ağı', 'TR', 'tr'],
+  ['trabajadoras-hogar', 'Trabajadoras del Hogar Valparaíso', 'CL', 'es'],
+  ['steki-patras', 'Steki Solidarity Centre Patras', 'GR', 'el'],
+  ['sandigan-centre', 'Sandigan Migrant Centre', 'PH', 'en'],
+  ['north-quay-riders', 'North Quay Riders Collective', 'GB', 'en'],
+  ['casa-comun', 'Casa Común Rosario', 'AR', 'es'],
+  ['harbour-watch', 'Harbour Watch Cooperative', 'ZA', 'en'],
+  ['terre-partagee', 'Terre Partagée', 'FR', 'fr'],
+  ['gemeinsam-wohnen', 'Gemeinsam Wohnen Leipzig', 'DE', 'de'],
+  ['kilimo-haki', 'Kilimo Haki Farmers Network', 'KE', 'en'],
+] as const;
+
+/** A small deterministic generator, so every run seeds the same site. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class TextGenerator {
+  readonly #random: () => number;
+
+  constructor(seed: number) {
+    this.#random = mulberry32(seed);
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.#random() * (max - min + 1));
+  }
+
+  chance(probability: number): boolean {
+    return this.#random() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.#random() * items.length)];
+    if (item === undefined) throw new Error('cannot pick from an empty list');
+    return item;
+  }
+
+  word(): string {
+    return this.pick(WORDS);
+  }
+
+  words(count: number): string[] {
+    return Array.from({ length: count }, () => this.word());
+  }
+
+  title(): string {
+    const words = this.words(this.int(4, 10));
+    const first = words[0] ?? 'statement';
+    words[0] = first.charAt(0).toUpperCase() + first.slice(1);
+    return words.join(' ');
+  }
+
+  /** A paragraph of `count` words in sentences, with occasional emphasis and links. */
+  paragraph(count: number): string {
+    const parts: string[] = [];
+    let left = count;
+    while (left > 0) {
+      const length = Math.min(left, this.int(8, 20));
+      left -= length;
+      const words = this.words(length).map((word) => {
+        if (this.chance(0.01)) return `**${word}**`;
+        if (this.chance(0.01)) return `*${word}*`;
+        if (this.chance(0.004)) return `[${word}](https://example.org/${word})`;
+        return word;
+      });
+      if (length > 10 && this.chance(0.4)) words[this.int(3, length - 4)] += ',';
+      const first = words[0] ?? '';
+      words[0] = first.charAt(0).toUpperCase() + first.slice(1);
+      parts.push(`${words.join(' ')}.`);
+    }
+    return parts.join(' ');
+  }
+
+  /** 3–8 paragraphs of 40–120 words, sometimes with a subheading or a short list. */
+  body(): string {
+    const blocks: string[] = [];
+    const paragraphs = this.int(3, 8);
+    for (let index = 0; index < paragraphs; index++) {
+      if (index > 1 && this.chance(0.1)) blocks.push(`## ${this.title()}`);
+      if (index > 0 && this.chance(0.08)) {
+        blocks.push(
+          Array.from({ length: this.int(2, 4) }, () => `- ${this.paragraph(this.int(6, 14))}`).join(
+            '\n',
+          ),
+        );
+      }
+      blocks.push(this.paragraph(this.int(40, 120)));
+    }
+    return blocks.join('\n\n');
+  }
+}
+
+function slugify(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+async function insertOrganisations(db: Queryable, text: TextGenerator, now: Date): Promise<void> {
+  await db
+    .insertInto('organisations')
+    .values(
+      ORGANISATIONS.map(([slug, name, country, language], index) => {
+        const descriptionMd = `${text.paragraph(60)}\n\n${text.paragraph(40)}`;
+        return {
+          id: index + 1,
+          slug,
+          name,
+          country,
+          website: `https://${slug}.example.org/`,
+          language,
+          description_md: descriptionMd,
+          description_html: renderMarkdown(descriptionMd),
+          created_at: now,
+          updated_at: now,
+        };
+      }),
+    )
+    .execute();
+}
+
+/** Creates, migrates and fills a SQLite database file with a realistic network of `count` statements. */
+export async function seedDatabase(
+  file: string,
+  count: number,
+  onProgress: SeedProgress,
+): Promise<SeedResult> {
+  const started = performance.now();
+  const handle = await openDatabase(parseDatabaseUrl(`sqlite:${file}`));
+  try {
+    await migrateToLatest(handle);
+    const text = new TextGenerator(20240521);
+    const now = new Date();
+    const newest = now.getTime() - 24 * 3600 * 1000;
+    let signatories = 0;
+    await handle.db.transaction().execute(async (trx) => {
+      await writeSettings(trx, {
+        title: 'The Wider Table',
+        introMd: `**The Wider Table** is a network of grassroots organisations. ${text.paragraph(70)}`,
+        aboutLabel: 'Find out more',
+        aboutPath: '/about',
+        language: 'en',
+        timezone: 'Europe/London',
+      });
+      const aboutMd = `## Who we are\n\n${text.paragraph(110)}\n\n## How we work\n\n${text.paragraph(90)}`;
+      await trx
+        .insertInto('pages')
+        .values({
+          slug: 'about',
+          title: 'About the network',
+          body_md: aboutMd,
+          body_html: renderMarkdown(aboutMd),
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await insertOrganisations(trx, text, now);
+
+      let pendingSignatories: {
+        statement_id: number;
+        organisation_id: number;
+        position: number;
+      }[] = [];
+      for (let start = 1; start <= count; start += STATEMENT_BATCH) {
+        const end = Math.min(count, start + STATEMENT_BATCH - 1);
+        const rows = [];
+        for (let id = start; id <= end; id++) {
+          const title = text.title();
+          const bodyMd = text.body();
+          const summaryMd = text.chance(0.1) ? text.paragraph(text.int(25, 45)) : null;
+          // About one in twenty is a translation of the statement before it.
+          const translation = id > 1 && text.chance(0.05);
+          const publishedAt = new Date(newest - text.int(0, Math.floor(10 * YEAR_MS)));
+          rows.push({
+            id,
+            slug: `${slugify(title)}-${id}`,
+            title,
+            body_md: bodyMd,
+            body_html: renderMarkdown(bodyMd),
+            summary_md: summaryMd,
+            summary_html: summaryMd === null ? null : renderMarkdown(summaryMd),
+            language: translation ? text.pick(['es', 'fr', 'ar', 'tr']) : 'en',
+            status: 'published',
+            published_at: publishedAt,
+            translation_of_id: translation ? id - 1 : null,
+            created_at: publishedAt,
+            updated_at: publishedAt,
+          });
+          const signers = new Set<number>();
+          const wanted = text.int(1, 3);
+          while (signers.size < wanted) signers.add(text.int(1, ORGANISATIONS.length));
+          [...signers].forEach((organisationId, position) => {
+            pendingSignatories.push({
+              statement_id: id,
+              organisation_id: organisationId,
+              position,
+            });
+          });
+        }
+        await trx.insertInto('statements').values(rows).execute();
+        while (
+          pendingSignatories.length >= SIGNATORY_BATCH ||
+          (end === count && pendingSignatories.length > 0)
+        ) {
+          const batch = pendingSignatories.slice(0, SIGNATORY_BATCH);
+          pendingSignatories = pendingSignatories.slice(SIGNATORY_BATCH);
+          await trx.insertInto('statement_signatories').values(batch).execute();
+          signatories += batch.length;
+        }
+        onProgress(end, count);
+      }
+    });
+    const sample = await handle.db
+      .selectFrom('statements')
+      .select('slug')
+      .where('status', '=', 'published')
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .offset(Math.floor(count / 2))
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    return {
+      statements: count,
+      signatories,
+      milliseconds: performance.now() - started,
+      sampleSlug: sample.slug,
+    };
+  } finally {
+    await handle.close();
+  }
+}
