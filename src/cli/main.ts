@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { reportError } from './cli-error.ts';
 import { openMigratedDatabase } from './open-database.ts';
 import { progressLine } from './progress.ts';
+import { addUserCommands } from './user-command.ts';
 
 const ENVIRONMENT_HELP = `
 Environment:
@@ -114,9 +115,13 @@ export function buildProgram(): Command {
       }
     });
 
-  for (const command of program.commands) {
+  addUserCommands(program);
+
+  const configure = (command: Command) => {
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
-  }
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 

@@ -53,12 +53,66 @@ export interface PageTable {
   updated_at: Timestamp;
 }
 
+export interface UserTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  totp_secret: string | null;
+  recovery_codes: string | null;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UserOrganisationTable {
+  user_id: number;
+  organisation_id: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the cookie token: the token itself is never stored. */
+  id: string;
+  user_id: number;
+  second_factor_pending: number;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+  locked_until: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor_user_id: number | null;
+  actor_label: string;
+  action: string;
+  subject_type: string | null;
+  subject_id: number | null;
+  detail: string;
+  ip: string | null;
+}
+
 export interface Database {
   settings: SettingTable;
   organisations: OrganisationTable;
   statements: StatementTable;
   statement_signatories: StatementSignatoryTable;
   pages: PageTable;
+  users: UserTable;
+  user_organisations: UserOrganisationTable;
+  sessions: SessionTable;
+  login_throttle: LoginThrottleTable;
+  audit_log: AuditLogTable;
 }
 
 /** A connection or an open transaction: repositories take either. */

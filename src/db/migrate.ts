@@ -2,11 +2,13 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migrat
 import type { DatabaseHandle } from './connect.ts';
 import type { DialectHelpers } from './dialect.ts';
 import { initialSchema } from './migrations/0001-initial-schema.ts';
+import { accountsAndAudit } from './migrations/0002-accounts-and-audit.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(helpers),
+    '0002-accounts-and-audit': accountsAndAudit(helpers),
   };
 }
 
