@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAdmin } from './admin/admin-plugin.ts';
+import { AdminViews } from './admin/admin-views.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
 import { createServer } from './http/create-server.ts';
@@ -33,8 +35,24 @@ export async function buildApp(
     state.forget();
   });
   await watcher.start(CONTENT_POLL_MS);
-  const server = await createServer({ logger, assetFolders: theme.assetFolders });
+  const server = await createServer({
+    logger,
+    assetFolders: theme.assetFolders,
+    trustProxy: config.trustProxy,
+  });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
+  await registerAdmin(server, {
+    handle,
+    views: new AdminViews(),
+    sessionPolicy: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionMaxHours * 3_600_000,
+    },
+    secureCookies: config.baseUrl.startsWith('https:'),
+    contentChanged: async () => {
+      await watcher.check();
+    },
+  });
   return {
     server,
     cache,

@@ -15,6 +15,9 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   logFormat: 'pretty' | 'json';
   pageCacheEntries: number;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  trustProxy: boolean;
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -135,5 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: readChoice(env, 'LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
     pageCacheEntries: readInteger(env, 'PAGE_CACHE_ENTRIES', 5000, 0, 1_000_000),
+    sessionIdleMinutes: readInteger(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30),
+    sessionMaxHours: readInteger(env, 'SESSION_MAX_HOURS', 12, 1, 24 * 90),
+    trustProxy: readBoolean(env, 'TRUST_PROXY', false),
   };
 }

@@ -6,6 +6,7 @@ import { registerSecurityHeaders } from './security-headers.ts';
 export interface ServerOptions {
   logger: Logger;
   assetFolders: string[];
+  trustProxy: boolean;
 }
 
 /** A Fastify instance with security headers, readable request logs and theme assets. */
@@ -16,6 +17,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    trustProxy: options.trustProxy,
   });
   server.addHook('onResponse', async (request, reply) => {
     if (!options.logger.isLevelEnabled('info')) return;
