@@ -10,16 +10,20 @@ import { PageCache } from './site/page-cache.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
 import { SiteStateStore } from './site/site-state.ts';
 import { Theme } from './site/theme.ts';
+import { PublishingScheduler } from './statements/scheduler.ts';
 
 export interface App {
   server: FastifyInstance;
   cache: PageCache;
   /** Checks for content changes now instead of waiting for the next poll. */
   refreshContent(): Promise<boolean>;
+  /** Publishes due scheduled statements now instead of at the next tick. */
+  runScheduler(): Promise<void>;
   close(): Promise<void>;
 }
 
 const CONTENT_POLL_MS = 1000;
+const SCHEDULER_INTERVAL_MS = 15_000;
 
 /** Builds the whole program around an open database: no logic here, only wiring. */
 export async function buildApp(
@@ -53,12 +57,18 @@ export async function buildApp(
       await watcher.check();
     },
   });
+  const scheduler = new PublishingScheduler(handle, logger, async () => {
+    await watcher.check();
+  });
+  await scheduler.start(SCHEDULER_INTERVAL_MS);
   return {
     server,
     cache,
     refreshContent: () => watcher.check(),
+    runScheduler: () => scheduler.runOnce(),
     async close() {
       watcher.stop();
+      await scheduler.stop();
       await server.close();
     },
   };

@@ -6,10 +6,12 @@ import { type Action, can } from '../accounts/policy.ts';
 import { findActiveSession } from '../accounts/session-store.ts';
 import { findUserById } from '../accounts/user-repository.ts';
 import { type AdminDependencies, renderAdmin } from './admin-context.ts';
+import { AdminHttpError } from './admin-http-error.ts';
 import { ADMIN_ASSETS_DIR } from './admin-views.ts';
 import { registerAuthRoutes, SESSION_COOKIE, sessionCookieName } from './auth-routes.ts';
 import { CSRF_COOKIE, CSRF_FIELD, csrfTokenMatches, newCsrfSecret } from './csrf.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
+import { registerStatementRoutes } from './statement-routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,15 +30,6 @@ const ADMIN_CSP = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-export class AdminHttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = 'AdminHttpError';
-    this.status = status;
-  }
-}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -167,6 +160,7 @@ export async function registerAdmin(
 
       registerAuthRoutes(admin, deps);
       registerDashboardRoutes(admin, deps);
+      registerStatementRoutes(admin, deps);
     },
     { prefix: '/admin' },
   );

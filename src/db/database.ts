@@ -35,6 +35,33 @@ export interface StatementTable {
   translation_of_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Optimistic lock: every save must name the version it started from. */
+  version: Generated<number>;
+  created_by: number | null;
+}
+
+export interface StatementRevisionTable {
+  id: Generated<number>;
+  statement_id: number;
+  number: number;
+  title: string;
+  slug: string;
+  body_md: string;
+  summary_md: string | null;
+  language: string;
+  published_at: Timestamp;
+  /** JSON array of organisation ids in signing order. */
+  signatory_ids: string;
+  status: string;
+  author_user_id: number | null;
+  author_label: string;
+  created_at: Timestamp;
+}
+
+export interface SlugRedirectTable {
+  old_slug: string;
+  statement_id: number;
+  created_at: Timestamp;
 }
 
 export interface StatementSignatoryTable {
@@ -113,6 +140,8 @@ export interface Database {
   sessions: SessionTable;
   login_throttle: LoginThrottleTable;
   audit_log: AuditLogTable;
+  statement_revisions: StatementRevisionTable;
+  slug_redirects: SlugRedirectTable;
 }
 
 /** A connection or an open transaction: repositories take either. */

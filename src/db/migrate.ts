@@ -3,12 +3,14 @@ import type { DatabaseHandle } from './connect.ts';
 import type { DialectHelpers } from './dialect.ts';
 import { initialSchema } from './migrations/0001-initial-schema.ts';
 import { accountsAndAudit } from './migrations/0002-accounts-and-audit.ts';
+import { statementWorkflow } from './migrations/0003-statement-workflow.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(helpers),
     '0002-accounts-and-audit': accountsAndAudit(helpers),
+    '0003-statement-workflow': statementWorkflow(helpers),
   };
 }
 

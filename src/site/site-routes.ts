@@ -7,6 +7,7 @@ import {
   countPublishedStatements,
   findNeighbours,
   findPublishedStatementBySlug,
+  findRedirectedSlug,
   findTranslations,
   listPublishedStatements,
 } from '../statements/index.ts';
@@ -33,7 +34,7 @@ export interface SiteDependencies {
   baseUrl: string;
 }
 
-type Rendered = { status: number; html: string };
+type Rendered = { status: number; html: string; location?: string };
 
 /** The public site: front page, statements, organisations, static pages, themed errors. */
 export async function registerSiteRoutes(
@@ -84,6 +85,8 @@ export async function registerSiteRoutes(
     let page: CachedPage | undefined = cache.get(request.url);
     if (page === undefined) {
       const rendered = await render();
+      if (rendered.location !== undefined)
+        return reply.redirect(rendered.location, rendered.status);
       page = toCachedPage(rendered.status, rendered.html);
       if (rendered.status === 200) cache.set(request.url, page);
     }
@@ -133,6 +136,11 @@ export async function registerSiteRoutes(
     serveCached(request, reply, async () => {
       const state = await store.get();
       const statement = await findPublishedStatementBySlug(db, request.params.slug);
+      if (statement === undefined) {
+        const movedTo = await findRedirectedSlug(db, request.params.slug);
+        if (movedTo !== undefined)
+          return { status: 301, html: '', location: statementUrl(movedTo) };
+      }
       if (statement === undefined)
         throw new PublicError(
           404,

@@ -14,6 +14,7 @@ export {
   countPublishedStatements,
   findNeighbours,
   findPublishedStatementBySlug,
+  findRedirectedSlug,
   findSignatories,
   findTranslations,
   listAllStatements,

@@ -311,3 +311,18 @@ export async function countAllStatements(db: Queryable): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/** The current slug of a statement whose old slug this was, if it is published. */
+export async function findRedirectedSlug(
+  db: Queryable,
+  oldSlug: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('slug_redirects')
+    .innerJoin('statements', 'statements.id', 'slug_redirects.statement_id')
+    .select('statements.slug')
+    .where('slug_redirects.old_slug', '=', oldSlug)
+    .where('statements.status', '=', 'published')
+    .executeTakeFirst();
+  return row?.slug;
+}
