@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type Action, can } from '../accounts/policy.ts';
 import { findActiveSession } from '../accounts/session-store.ts';
 import { findUserById } from '../accounts/user-repository.ts';
@@ -38,132 +38,122 @@ export async function registerAdmin(
   server: FastifyInstance,
   deps: AdminDependencies,
 ): Promise<void> {
-  await server.register(
-    async (admin) => {
-      await admin.register(fastifyCookie);
-      await admin.register(fastifyFormbody, { bodyLimit: 2 * 1024 * 1024 });
-      await admin.register(fastifyStatic, {
-        root: ADMIN_ASSETS_DIR,
-        prefix: '/assets/',
-        decorateReply: false,
-        maxAge: '1h',
-      });
-      admin.decorateRequest('actor', null);
-      admin.decorateRequest('sessionId', null);
-      admin.decorateRequest('csrfSecret', '');
+  const adminScope: FastifyPluginAsync = async (admin) => {
+    await admin.register(fastifyCookie);
+    await admin.register(fastifyFormbody, { bodyLimit: 2 * 1024 * 1024 });
+    await admin.register(fastifyStatic, {
+      root: ADMIN_ASSETS_DIR,
+      prefix: '/assets/',
+      decorateReply: false,
+      maxAge: '1h',
+    });
+    admin.decorateRequest('actor', null);
+    admin.decorateRequest('sessionId', null);
+    admin.decorateRequest('csrfSecret', '');
 
-      admin.addHook('onRequest', async (request, reply) => {
-        const cookieOptions = {
-          httpOnly: true,
-          sameSite: 'lax' as const,
-          secure: deps.secureCookies,
-          path: '/admin',
-        };
-        let secret = request.cookies[CSRF_COOKIE];
-        if (secret === undefined || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
-          secret = newCsrfSecret();
-          reply.setCookie(CSRF_COOKIE, secret, cookieOptions);
-        }
-        request.csrfSecret = secret;
-        const token = request.cookies[sessionCookieName(deps.secureCookies)];
-        if (token === undefined) return;
-        const session = await findActiveSession(deps.handle.db, token, deps.sessionPolicy);
-        if (session === undefined) {
-          reply.clearCookie(sessionCookieName(deps.secureCookies), {
-            path: deps.secureCookies ? '/' : '/admin',
-          });
-          return;
-        }
-        request.sessionId = session.id;
-        if (session.secondFactorPending) return;
-        request.actor = (await findUserById(deps.handle.db, session.userId)) ?? null;
-      });
+    admin.addHook('onRequest', async (request, reply) => {
+      const cookieOptions = {
+        httpOnly: true,
+        sameSite: 'lax' as const,
+        secure: deps.secureCookies,
+        path: '/admin',
+      };
+      let secret = request.cookies[CSRF_COOKIE];
+      if (secret === undefined || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
+        secret = newCsrfSecret();
+        reply.setCookie(CSRF_COOKIE, secret, cookieOptions);
+      }
+      request.csrfSecret = secret;
+      const token = request.cookies[sessionCookieName(deps.secureCookies)];
+      if (token === undefined) return;
+      const session = await findActiveSession(deps.handle.db, token, deps.sessionPolicy);
+      if (session === undefined) {
+        reply.clearCookie(sessionCookieName(deps.secureCookies), {
+          path: deps.secureCookies ? '/' : '/admin',
+        });
+        return;
+      }
+      request.sessionId = session.id;
+      if (session.secondFactorPending) return;
+      request.actor = (await findUserById(deps.handle.db, session.userId)) ?? null;
+    });
 
-      admin.addHook('onSend', async (_request, reply, payload) => {
-        reply.header('content-security-policy', ADMIN_CSP);
-        reply.header('cache-control', 'no-store');
-        reply.header('x-robots-tag', 'noindex, nofollow');
-        return payload;
-      });
+    admin.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('content-security-policy', ADMIN_CSP);
+      reply.header('cache-control', 'no-store');
+      reply.header('x-robots-tag', 'noindex, nofollow');
+      return payload;
+    });
 
-      admin.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-        if (!SAFE_METHODS.has(request.method)) {
-          const body = request.body as Record<string, unknown> | undefined;
-          const token = body?.[CSRF_FIELD] ?? request.headers['x-csrf-token'];
-          if (!csrfTokenMatches(request.csrfSecret, request.sessionId, token)) {
-            throw new AdminHttpError(
-              403,
-              'This form has expired or came from another site. Go back, reload the page and try again.',
-            );
-          }
-        }
-        const action = request.routeOptions.config.action;
-        if (action === undefined) return;
-        if (request.actor === null) {
-          if (request.method === 'GET') {
-            return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303);
-          }
-          throw new AdminHttpError(401, 'Please sign in again: your session has ended.');
-        }
-        if (!can(request.actor, action)) {
-          throw new AdminHttpError(403, 'Your account is not allowed to do this.');
-        }
-      });
-
-      admin.setErrorHandler(async (error, request, reply) => {
-        let status = 500;
-        let message =
-          'Something went wrong on our side. The change was not saved; please try again.';
-        if (error instanceof AdminHttpError) {
-          status = error.status;
-          message = error.message;
-        } else if (
-          typeof (error as { statusCode?: unknown }).statusCode === 'number' &&
-          (error as { statusCode: number }).statusCode < 500
-        ) {
-          status = (error as { statusCode: number }).statusCode;
-          message = (error as Error).message;
-        } else {
-          request.log.error(
-            { err: error },
-            `Back office failed on ${request.method} ${request.url}`,
+    admin.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!SAFE_METHODS.has(request.method)) {
+        const body = request.body as Record<string, unknown> | undefined;
+        const token = body?.[CSRF_FIELD] ?? request.headers['x-csrf-token'];
+        if (!csrfTokenMatches(request.csrfSecret, request.sessionId, token)) {
+          throw new AdminHttpError(
+            403,
+            'This form has expired or came from another site. Go back, reload the page and try again.',
           );
         }
-        return renderAdmin(
-          deps,
-          request,
-          reply,
-          'error',
-          {
-            title:
-              status === 403
-                ? 'Not allowed'
-                : status === 404
-                  ? 'Not found'
-                  : 'Something went wrong',
-            message,
-          },
-          status,
-        );
-      });
+      }
+      const action = request.routeOptions.config.action;
+      if (action === undefined) return;
+      if (request.actor === null) {
+        if (request.method === 'GET') {
+          return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303);
+        }
+        throw new AdminHttpError(401, 'Please sign in again: your session has ended.');
+      }
+      if (!can(request.actor, action)) {
+        throw new AdminHttpError(403, 'Your account is not allowed to do this.');
+      }
+    });
 
-      admin.setNotFoundHandler(async (request, reply) =>
-        renderAdmin(
-          deps,
-          request,
-          reply,
-          'error',
-          { title: 'Not found', message: 'There is no back-office page at this address.' },
-          404,
-        ),
+    admin.setErrorHandler(async (error, request, reply) => {
+      let status = 500;
+      let message = 'Something went wrong on our side. The change was not saved; please try again.';
+      if (error instanceof AdminHttpError) {
+        status = error.status;
+        message = error.message;
+      } else if (
+        typeof (error as { statusCode?: unknown }).statusCode === 'number' &&
+        (error as { statusCode: number }).statusCode < 500
+      ) {
+        status = (error as { statusCode: number }).statusCode;
+        message = (error as Error).message;
+      } else {
+        request.log.error({ err: error }, `Back office failed on ${request.method} ${request.url}`);
+      }
+      return renderAdmin(
+        deps,
+        request,
+        reply,
+        'error',
+        {
+          title:
+            status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong',
+          message,
+        },
+        status,
       );
+    });
 
-      registerAuthRoutes(admin, deps);
-      registerDashboardRoutes(admin, deps);
-      registerStatementRoutes(admin, deps);
-    },
-    { prefix: '/admin' },
-  );
+    admin.setNotFoundHandler(async (request, reply) =>
+      renderAdmin(
+        deps,
+        request,
+        reply,
+        'error',
+        { title: 'Not found', message: 'There is no back-office page at this address.' },
+        404,
+      ),
+    );
+
+    registerAuthRoutes(admin, deps);
+    registerDashboardRoutes(admin, deps);
+    registerStatementRoutes(admin, deps);
+  };
+  await server.register(adminScope, { prefix: '/admin' });
 }
 
 export { SESSION_COOKIE };
