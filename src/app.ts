@@ -5,6 +5,7 @@ import { AdminViews } from './admin/admin-views.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
 import { createServer } from './http/create-server.ts';
+import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { PageCache } from './site/page-cache.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
@@ -45,7 +46,9 @@ export async function buildApp(
     trustProxy: config.trustProxy,
   });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
+  await registerPublicMedia(server, config);
   await registerAdmin(server, {
+    config,
     handle,
     views: new AdminViews(),
     sessionPolicy: {

@@ -18,6 +18,10 @@ export interface Config {
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   trustProxy: boolean;
+  /** Key material for encrypting stored secrets (two-factor seeds); null means use a key file beside SQLite. */
+  secret: string | null;
+  /** Where uploaded images and their variants are written. */
+  mediaDir: string;
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -118,6 +122,17 @@ function readBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): string
   return parsed.href.replace(/\/+$/, '');
 }
 
+function readSecret(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.COMMUNIQUE_SECRET?.trim();
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 32)
+    throw new ConfigError(
+      'COMMUNIQUE_SECRET',
+      'must be at least 32 characters (e.g. from `openssl rand -base64 48`)',
+    );
+  return raw;
+}
+
 /** Reads and validates the environment; throws ConfigError on the first bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = readInteger(env, 'PORT', 3000, 0, 65535);
@@ -141,5 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMinutes: readInteger(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30),
     sessionMaxHours: readInteger(env, 'SESSION_MAX_HOURS', 12, 1, 24 * 90),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    secret: readSecret(env),
+    mediaDir: path.resolve(env.MEDIA_DIR?.trim() || './data/media'),
   };
 }

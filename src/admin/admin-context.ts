@@ -3,6 +3,7 @@ import { can } from '../accounts/policy.ts';
 import type { SessionPolicy } from '../accounts/session-store.ts';
 import type { User } from '../accounts/user.ts';
 import type { AuditActor } from '../audit/audit-log.ts';
+import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
 import type { AdminViews } from './admin-views.ts';
 import { csrfToken } from './csrf.ts';
@@ -17,6 +18,7 @@ declare module 'fastify' {
 
 /** What every back-office route needs. */
 export interface AdminDependencies {
+  config: Config;
   handle: DatabaseHandle;
   views: AdminViews;
   sessionPolicy: SessionPolicy;

@@ -5,13 +5,20 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { type Action, can } from '../accounts/policy.ts';
 import { findActiveSession } from '../accounts/session-store.ts';
 import { findUserById } from '../accounts/user-repository.ts';
+import { registerAccountRoutes } from './account-routes.ts';
 import { type AdminDependencies, renderAdmin } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
 import { ADMIN_ASSETS_DIR } from './admin-views.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { registerAuthRoutes, SESSION_COOKIE, sessionCookieName } from './auth-routes.ts';
 import { CSRF_COOKIE, CSRF_FIELD, csrfTokenMatches, newCsrfSecret } from './csrf.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
+import { registerMediaRoutes } from './media-routes.ts';
+import { registerOrganisationRoutes } from './organisation-routes.ts';
+import { registerPageRoutes } from './page-routes.ts';
+import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerStatementRoutes } from './statement-routes.ts';
+import { registerUserRoutes } from './user-routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -152,6 +159,13 @@ export async function registerAdmin(
     registerAuthRoutes(admin, deps);
     registerDashboardRoutes(admin, deps);
     registerStatementRoutes(admin, deps);
+    registerOrganisationRoutes(admin, deps);
+    registerPageRoutes(admin, deps);
+    registerSettingsRoutes(admin, deps);
+    registerUserRoutes(admin, deps);
+    registerAccountRoutes(admin, deps);
+    registerAuditRoutes(admin, deps);
+    registerMediaRoutes(admin, deps);
   };
   await server.register(adminScope, { prefix: '/admin' });
 }

@@ -129,6 +129,22 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+export interface MediaTable {
+  id: Generated<number>;
+  /** Random file-name stem shared by the original and its variants. */
+  key: string;
+  original_name: string;
+  mime_type: string;
+  width: number;
+  height: number;
+  bytes: number;
+  alt: string;
+  /** JSON list of the resized files: width, format, file name, bytes. */
+  variants: string;
+  uploaded_by: number | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   settings: SettingTable;
   organisations: OrganisationTable;
@@ -142,6 +158,7 @@ export interface Database {
   audit_log: AuditLogTable;
   statement_revisions: StatementRevisionTable;
   slug_redirects: SlugRedirectTable;
+  media: MediaTable;
 }
 
 /** A connection or an open transaction: repositories take either. */

@@ -4,6 +4,7 @@ import type { DialectHelpers } from './dialect.ts';
 import { initialSchema } from './migrations/0001-initial-schema.ts';
 import { accountsAndAudit } from './migrations/0002-accounts-and-audit.ts';
 import { statementWorkflow } from './migrations/0003-statement-workflow.ts';
+import { media } from './migrations/0004-media.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -11,6 +12,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0001-initial-schema': initialSchema(helpers),
     '0002-accounts-and-audit': accountsAndAudit(helpers),
     '0003-statement-workflow': statementWorkflow(helpers),
+    '0004-media': media(helpers),
   };
 }
 
