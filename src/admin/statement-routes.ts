@@ -37,6 +37,7 @@ import { revisionDiff } from './revision-diff.ts';
 import { readStatementForm, readVersion, SIGNATORY_SLOTS } from './statement-form.ts';
 
 const PER_PAGE = 25;
+// Routes on one statement are gated by 'statement.list'; the statement itself is then checked against the policy.
 type Body = Record<string, unknown>;
 
 function signedIn(request: FastifyRequest): User {
@@ -315,7 +316,7 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
 
   admin.get<{ Params: { id: string } }>(
     '/statements/:id',
-    { config: { action: 'statement.view' } },
+    { config: { action: 'statement.list' } },
     async (request, reply) => {
       const user = signedIn(request);
       const statement = await loadStatement(request, 'statement.view');
@@ -340,7 +341,7 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
 
   admin.post<{ Params: { id: string }; Body: Body }>(
     '/statements/:id',
-    { config: { action: 'statement.edit' } },
+    { config: { action: 'statement.list' } },
     async (request, reply) => {
       const statement = await loadStatement(request, 'statement.edit');
       const settings = await readSettings(db);
@@ -386,7 +387,7 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
 
   admin.post<{ Params: { id: string }; Body: Body }>(
     '/statements/:id/transition',
-    { config: { action: 'statement.view' } },
+    { config: { action: 'statement.list' } },
     async (request, reply) => {
       const statement = await loadStatement(request, 'statement.view');
       const transition = typeof request.body.transition === 'string' ? request.body.transition : '';
@@ -436,7 +437,7 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
 
   admin.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
     '/statements/:id/revisions',
-    { config: { action: 'statement.view' } },
+    { config: { action: 'statement.list' } },
     async (request, reply) => {
       const user = signedIn(request);
       const statement = await loadStatement(request, 'statement.view');
