@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { type Action, can } from '../accounts/policy.ts';
 import { findActiveSession } from '../accounts/session-store.ts';
 import { findUserById } from '../accounts/user-repository.ts';
+import { cleanFormBody } from '../content/clean-text.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { type AdminDependencies, renderAdmin } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
@@ -93,6 +94,7 @@ export async function registerAdmin(
     });
 
     admin.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      cleanFormBody(request.body);
       if (!SAFE_METHODS.has(request.method)) {
         const body = request.body as Record<string, unknown> | undefined;
         const token = body?.[CSRF_FIELD] ?? request.headers['x-csrf-token'];

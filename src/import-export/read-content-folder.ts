@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { cleanText } from '../content/clean-text.ts';
 import type { SiteSettings } from '../settings/index.ts';
 import { isStatementStatus, STATEMENT_STATUSES } from '../statements/index.ts';
 import {
@@ -128,7 +129,10 @@ export async function readContentFolder(
     markdownFiles(folder, 'pages'),
     markdownFiles(folder, 'statements'),
   ]);
-  const siteText = await readFile(path.join(folder, 'site.yaml'), 'utf8').catch(() => null);
+  const siteText = await readFile(path.join(folder, 'site.yaml'), 'utf8').then(
+    cleanText,
+    () => null,
+  );
   const total =
     organisationFiles.length +
     pageFiles.length +
@@ -150,7 +154,7 @@ export async function readContentFolder(
   let done = 0;
   const attempt = async (file: string, read: (text: string) => void) => {
     try {
-      read(await readFile(path.join(folder, file), 'utf8'));
+      read(cleanText(await readFile(path.join(folder, file), 'utf8')));
     } catch (error) {
       if (error instanceof ContentFileError) problems.push(error.message);
       else problems.push(`${file}: ${error instanceof Error ? error.message : String(error)}`);
