@@ -4,7 +4,7 @@ import { registerAdmin } from './admin/admin-plugin.ts';
 import { AdminViews } from './admin/admin-views.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
-import { createServer } from './http/create-server.ts';
+import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { PageCache } from './site/page-cache.ts';
@@ -15,6 +15,8 @@ import { PublishingScheduler } from './statements/scheduler.ts';
 
 export interface App {
   server: FastifyInstance;
+  /** Every route the program serves, for documentation and the authorization matrix. */
+  routes: RouteRecord[];
   cache: PageCache;
   /** Checks for content changes now instead of waiting for the next poll. */
   refreshContent(): Promise<boolean>;
@@ -40,7 +42,7 @@ export async function buildApp(
     state.forget();
   });
   await watcher.start(CONTENT_POLL_MS);
-  const server = await createServer({
+  const { server, routes } = await createServer({
     logger,
     assetFolders: theme.assetFolders,
     trustProxy: config.trustProxy,
@@ -66,6 +68,7 @@ export async function buildApp(
   await scheduler.start(SCHEDULER_INTERVAL_MS);
   return {
     server,
+    routes,
     cache,
     refreshContent: () => watcher.check(),
     runScheduler: () => scheduler.runOnce(),

@@ -9,8 +9,14 @@ export interface ServerOptions {
   trustProxy: boolean;
 }
 
+/** A route as registered: method and URL pattern, e.g. GET /admin/statements/:id. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+}
+
 /** A Fastify instance with security headers, readable request logs and theme assets. */
-export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+export async function createServer(options: ServerOptions): Promise<{ server: FastifyInstance; routes: RouteRecord[] }> {
   const server = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -18,6 +24,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     trustProxy: options.trustProxy,
+  });
+  const routes: RouteRecord[] = [];
+  server.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   server.addHook('onResponse', async (request, reply) => {
     if (!options.logger.isLevelEnabled('info')) return;
@@ -33,5 +43,5 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     index: false,
     wildcard: true,
   });
-  return server;
+  return { server, routes };
 }

@@ -41,15 +41,15 @@ const FORBIDDEN_ELEMENTS = [
 export function findInjectedMarkup(html: string, allowedScripts: string[] = []): string[] {
   const document = parseDocument(html);
   const problems: string[] = [];
-  for (const script of selectAll('script', document) as Element[]) {
+  for (const script of selectAll('script', document) as unknown as Element[]) {
     const source = script.attribs.src ?? '';
     if (!allowedScripts.includes(source)) problems.push(`<script src="${source}">`);
   }
   for (const selector of FORBIDDEN_ELEMENTS) {
-    for (const element of selectAll(selector, document) as Element[])
+    for (const element of selectAll(selector, document) as unknown as Element[])
       problems.push(`<${element.name}>`);
   }
-  for (const element of selectAll('*', document) as Element[]) {
+  for (const element of selectAll('*', document) as unknown as Element[]) {
     for (const [name, value] of Object.entries(element.attribs)) {
       if (/^on/i.test(name)) problems.push(`<${element.name} ${name}="${value}">`);
       if (
