@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { DatabaseHandle } from '../src/db/connect.ts';
+import { addUser, BackOfficeClient, TEST_PASSWORD } from './helpers/browser-session.ts';
+import { testEngines } from './helpers/engines.ts';
+import { startTestSite, type TestSite } from './helpers/test-site.ts';
+
+type Who = 'signed out' | 'admin' | 'editor' | 'contributor' | 'other contributor';
+const EVERYONE: Who[] = ['signed out', 'admin', 'editor', 'contributor', 'other contributor'];
+const SIGNED_IN: Who[] = ['admin', 'editor', 'contributor', 'other contributor'];
+const STAFF: Who[] = ['admin', 'editor'];
+const ADMIN: Who[] = ['admin'];
+
+/** Fixtures each attempt may create, so one role's action never changes what the next role meets. */
+interface Fixtures {
+  handle: DatabaseHandle;
+  ids: Record<string, number>;
+  draftStatement(): Promise<number>;
+  publishedStatement(): Promise<number>;
+}
+
+interface Attempt {
+  path: string;
+  form?: Record<string, string>;
+}
+
+interface MatrixRow {
+  method: 'GET' | 'POST';
+  route: string;
+  allowed: Who[];
+  attempt(fixtures: Fixtures): Promise<Attempt>;
+  /** For sign-in itself a 401 is the expected answer to wrong credentials, not a refusal. */
+  authenticationRoute?: boolean;
+}
+
+const at = (path: string, form?: Record<string, string>) => async (): Promise<Attempt> =>
+  form ? { path, form } : { path };
+
+/** Every back-office route, and who may use it. A route missing here fails the test. */
+const MATRIX: MatrixRow[] = [
+  { method: 'GET', route: '/admin/login', allowed: EVERYONE, attempt: at('/admin/login') },
+  {
+    method: 'POST',
+    route: '/admin/login',
+    allowed: EVERYONE,
+    attempt: at('/admin/login', { email: 'nobody@example.org', password: 'wrong password' }),
+    authenticationRoute: true,
+  },
+  { method: 'GET', route: '/admin', allowed: SIGNED_IN, attempt: at('/admin') },
+  {
+    method: 'GET',
+    route: '/admin/statements',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/statements'),
+  },
+  {
+    method: 'GET',
+    route: '/admin/statements/new',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/statements/new'),
+  },
+  {
+    method: 'POST',
+    route: '/admin/statements',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/statements', { title: '', body: '' }),
+  },
+  {
+    method: 'GET',
+    route: '/admin/statements/:id',
+    allowed: ['admin', 'editor', 'contributor'],
+    attempt: async (fixtures) => ({ path: `/admin/statements/${await fixtures.draftStatement()}` }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/statements/:id',
+    allowed: ['admin', 'editor', 'contributor'],
+    attempt: async (fixtures) => ({
+      path: `/admin/statements/${await fixtures.draftStatement()}`,
+      form: { title: '', version: '1' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/statements/:id/transition',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({
+      path: `/admin/statements/${await fixtures.draftStatement()}/transition`,
+      form: { transition: 'publish', version: '1' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/statements/:id/delete',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/statements/${await fixtures.draftStatement()}/delete`,
+      form: {},
+    }),
+  },
+  {
+    method: 'GET',
+    route: '/admin/statements/:id/revisions',
+    allowed: ['admin', 'editor', 'contributor'],
+    attempt: async (fixtures) => ({
+      path: `/admin/statements/${await fixtures.draftStatement()}/revisions`,
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/statements/:id/revisions/:number/restore',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({
+      path: `/admin/statements/${await fixtures.draftStatement()}/revisions/1/restore`,
+      form: {},
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/preview',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/preview', { body: '*hello*' }),
+  },
+  // Last, because it ends the sessions the rows above use.
+  { method: 'POST', route: '/admin/logout', allowed: EVERYONE, attempt: at('/admin/logout', {}) },
+];
+
+/** Routes that are not actions: static files, and Fastify's automatic HEAD twins of GET routes. */
+function isExempt(method: string, url: string): boolean {
+  return method === 'HEAD' || url.startsWith('/admin/assets/');
+}
+
+for (const engine of await testEngines()) {
+  describe(`[${engine}] authorization matrix of the back office`, () => {
+    let site: TestSite;
+    let fixtures: Fixtures;
+    const clients = new Map<Who, BackOfficeClient>();
+
+    before(async () => {
+      site = await startTestSite(engine);
+      await addUser(site.handle, 'admin@example.org', 'admin');
+      await addUser(site.handle, 'editor@example.org', 'editor');
+      await addUser(site.handle, 'contributor@example.org', 'contributor', ['liffeyside-tenants']);
+      await addUser(site.handle, 'other@example.org', 'contributor', ['steki-patras']);
+      const liffey = await site.handle.db
+        .selectFrom('organisations')
+        .select('id')
+        .where('slug', '=', 'liffeyside-tenants')
+        .executeTakeFirstOrThrow();
+      let counter = 0;
+      const makeStatement = async (status: string) => {
+        counter += 1;
+        const now = new Date();
+        const { id } = await site.handle.db
+          .insertInto('statements')
+          .values({
+            slug: `matrix-${status}-${counter}`,
+            title: `Matrix ${status} ${counter}`,
+            body_md: 'Text.',
+            body_html: '<p>Text.</p>',
+            summary_md: null,
+            summary_html: null,
+            language: 'en',
+            status,
+            published_at: now,
+            translation_of_id: null,
+            created_at: now,
+            updated_at: now,
+            created_by: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await site.handle.db
+          .insertInto('statement_signatories')
+          .values({ statement_id: id, organisation_id: liffey.id, position: 0 })
+          .execute();
+        await site.handle.db
+          .insertInto('statement_revisions')
+          .values({
+            statement_id: id,
+            number: 1,
+            title: 'r',
+            slug: `matrix-${status}-${counter}`,
+            body_md: 'Text.',
+            summary_md: null,
+            language: 'en',
+            published_at: now,
+            signatory_ids: `[${liffey.id}]`,
+            status,
+            author_user_id: null,
+            author_label: 'test',
+            created_at: now,
+          })
+          .execute();
+        return id;
+      };
+      fixtures = {
+        handle: site.handle,
+        ids: { liffey: liffey.id },
+        draftStatement: () => makeStatement('draft'),
+        publishedStatement: () => makeStatement('published'),
+      };
+      clients.set('signed out', new BackOfficeClient(site.origin));
+      for (const [who, email] of [
+        ['admin', 'admin@example.org'],
+        ['editor', 'editor@example.org'],
+        ['contributor', 'contributor@example.org'],
+        ['other contributor', 'other@example.org'],
+      ] as const) {
+        const client = new BackOfficeClient(site.origin);
+        assert.equal((await client.signIn(email, TEST_PASSWORD)).status, 303, who);
+        clients.set(who, client);
+      }
+    });
+    after(() => site?.close());
+
+    test('every back-office route is in the matrix', () => {
+      const listed = new Set(MATRIX.map((row) => `${row.method} ${row.route}`));
+      const missing = site.app.routes
+        .filter((route) => route.url.startsWith('/admin') && !isExempt(route.method, route.url))
+        .map((route) => `${route.method} ${route.url}`)
+        .filter((route) => !listed.has(route));
+      assert.deepEqual(missing, [], `add these routes to MATRIX: ${missing.join(', ')}`);
+    });
+
+    for (const row of MATRIX) {
+      test(`${row.method} ${row.route}`, async () => {
+        for (const who of EVERYONE) {
+          const client = clients.get(who);
+          assert.ok(client);
+          const attempt = await row.attempt(fixtures);
+          await client.get('/admin/login');
+          if (who !== 'signed out') await client.get('/admin');
+          const response =
+            attempt.form === undefined
+              ? await client.get(attempt.path)
+              : await client.post(attempt.path, attempt.form);
+          const location = response.headers.get('location') ?? '';
+          const refusals = row.authenticationRoute ? [403] : [401, 403, 404];
+          const denied =
+            refusals.includes(response.status) || location.startsWith('/admin/login?next=');
+          const expected = row.allowed.includes(who);
+          assert.equal(
+            !denied,
+            expected,
+            `${who} ${expected ? 'should' : 'should not'} be able to ${row.method} ${attempt.path} (got ${response.status} ${location})`,
+          );
+          assert.notEqual(
+            response.status,
+            500,
+            `${who}: ${row.method} ${attempt.path} answered 500`,
+          );
+        }
+      });
+    }
+  });
+}
