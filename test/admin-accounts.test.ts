@@ -1,10 +1,39 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { addUser, BackOfficeClient, TEST_PASSWORD } from './helpers/browser-session.ts';
 import { testEngines } from './helpers/engines.ts';
 import { startTestSite, type TestSite } from './helpers/test-site.ts';
 
 for (const engine of await testEngines()) {
+  describe(`[${engine}] session cookies behind HTTPS`, () => {
+    let site: TestSite;
+    before(async () => {
+      site = await startTestSite(engine, {
+        demo: false,
+        env: { BASE_URL: 'https://statements.example.org' },
+      });
+      await addUser(site.handle, 'editor@example.org', 'editor');
+    });
+    after(() => site?.close());
+
+    test('the session cookie is Secure, host-only and HttpOnly', async () => {
+      const client = new BackOfficeClient(site.origin);
+      await client.get('/admin/login');
+      const response = await client.post('/admin/login', {
+        email: 'editor@example.org',
+        password: TEST_PASSWORD,
+      });
+      const cookie = response.headers
+        .getSetCookie()
+        .find((header) => header.startsWith('__Host-communique_session='));
+      assert.ok(cookie, response.headers.getSetCookie().join(' | '));
+      assert.match(cookie, /; Secure/);
+      assert.match(cookie, /; HttpOnly/);
+      assert.match(cookie, /; Path=\/(;|$)/);
+    });
+  });
+
   describe(`[${engine}] back-office accounts`, () => {
     let site: TestSite;
     before(async () => {
@@ -142,6 +171,36 @@ for (const engine of await testEngines()) {
       const response = await client.post('/admin/logout', {});
       assert.equal(response.status, 303);
       assert.equal((await client.get('/admin/statements')).status, 303);
+    });
+
+    test('a session ends after two idle hours, and twelve hours after sign-in however busy', async () => {
+      const idle = new BackOfficeClient(site.origin);
+      await idle.signIn('editor@example.org', TEST_PASSWORD);
+      const idleToken = idle.cookie('communique_session') ?? '';
+      await site.handle.db
+        .updateTable('sessions')
+        .set({ last_seen_at: new Date(Date.now() - 2 * 3_600_000 - 1000) })
+        .execute();
+      assert.equal((await idle.get('/admin/statements')).status, 303, 'idle too long');
+      const busy = new BackOfficeClient(site.origin);
+      await busy.signIn('editor@example.org', TEST_PASSWORD);
+      const busyToken = busy.cookie('communique_session') ?? '';
+      await site.handle.db
+        .updateTable('sessions')
+        .set({ expires_at: new Date(Date.now() - 1000) })
+        .execute();
+      assert.equal((await busy.get('/admin/statements')).status, 303, 'past the absolute limit');
+      const hashes = [idle, busy].map((client) =>
+        createHash('sha256')
+          .update(client.cookie('communique_session') ?? '')
+          .digest('hex'),
+      );
+      const left = await site.handle.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('id', 'in', hashes)
+        .execute();
+      assert.equal(left.length, 0, 'ended sessions are deleted');
     });
 
     test('failed and successful sign-ins are in the audit log with the address', async () => {
