@@ -121,6 +121,84 @@ const MATRIX: MatrixRow[] = [
     allowed: SIGNED_IN,
     attempt: at('/admin/preview', { body: '*hello*' }),
   },
+  {
+    method: 'GET',
+    route: '/admin/organisations',
+    allowed: STAFF,
+    attempt: at('/admin/organisations'),
+  },
+  {
+    method: 'GET',
+    route: '/admin/organisations/new',
+    allowed: STAFF,
+    attempt: at('/admin/organisations/new'),
+  },
+  {
+    method: 'POST',
+    route: '/admin/organisations',
+    allowed: STAFF,
+    attempt: at('/admin/organisations', { name: '' }),
+  },
+  {
+    method: 'GET',
+    route: '/admin/organisations/:id',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({ path: `/admin/organisations/${fixtures.ids.liffey}` }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/organisations/:id',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({
+      path: `/admin/organisations/${fixtures.ids.liffey}`,
+      form: { name: '' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/organisations/:id/delete',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({
+      path: `/admin/organisations/${fixtures.ids.liffey}/delete`,
+      form: {},
+    }),
+  },
+  { method: 'GET', route: '/admin/pages', allowed: STAFF, attempt: at('/admin/pages') },
+  { method: 'GET', route: '/admin/pages/new', allowed: STAFF, attempt: at('/admin/pages/new') },
+  {
+    method: 'POST',
+    route: '/admin/pages',
+    allowed: STAFF,
+    attempt: at('/admin/pages', { title: '' }),
+  },
+  {
+    method: 'GET',
+    route: '/admin/pages/:id',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({ path: `/admin/pages/${fixtures.ids.about}` }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/pages/:id',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({
+      path: `/admin/pages/${fixtures.ids.about}`,
+      form: { title: '' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/pages/:id/delete',
+    allowed: STAFF,
+    attempt: async (fixtures) => ({ path: `/admin/pages/${fixtures.ids.about}/delete`, form: {} }),
+  },
+  { method: 'GET', route: '/admin/settings', allowed: ADMIN, attempt: at('/admin/settings') },
+  {
+    method: 'POST',
+    route: '/admin/settings',
+    allowed: ADMIN,
+    attempt: at('/admin/settings', { title: '' }),
+  },
   // Last, because it ends the sessions the rows above use.
   { method: 'POST', route: '/admin/logout', allowed: EVERYONE, attempt: at('/admin/logout', {}) },
 ];
@@ -196,7 +274,16 @@ for (const engine of await testEngines()) {
       };
       fixtures = {
         handle: site.handle,
-        ids: { liffey: liffey.id },
+        ids: {
+          liffey: liffey.id,
+          about: (
+            await site.handle.db
+              .selectFrom('pages')
+              .select('id')
+              .where('slug', '=', 'about')
+              .executeTakeFirstOrThrow()
+          ).id,
+        },
         draftStatement: () => makeStatement('draft'),
         publishedStatement: () => makeStatement('published'),
       };

@@ -5,3 +5,23 @@ export {
   type UpsertOutcome,
   upsertOrganisation,
 } from './organisation-repository.ts';
+export {
+  COUNTRY_CODES,
+  countryOptions,
+  countStatementsSignedBy,
+  createOrganisation,
+  deleteOrganisation,
+  englishCountryName,
+  findOrganisationById,
+  isCountryCode,
+  listOrganisationsForAdmin,
+  type OrganisationDraft,
+  type OrganisationEditor,
+  OrganisationForbiddenError,
+  OrganisationInputError,
+  OrganisationInUseError,
+  type OrganisationListRow,
+  OrganisationNotFoundError,
+  organisationSlugFromName,
+  updateOrganisation,
+} from './organisation-service.ts';

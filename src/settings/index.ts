@@ -5,6 +5,18 @@ export {
   writeSettings,
 } from './settings-repository.ts';
 export {
+  knownLabels,
+  labelsToText,
+  parseSettingsDraft,
+  type SettingsDraft,
+  type SettingsEditor,
+  SettingsForbiddenError,
+  SettingsInputError,
+  settingsDraftOf,
+  timeZoneOptions,
+  updateSettings,
+} from './settings-service.ts';
+export {
   DEFAULT_SETTINGS,
   isValidLanguageTag,
   isValidTimeZone,
