@@ -6,6 +6,7 @@ import { type Action, can } from '../accounts/policy.ts';
 import { findActiveSession } from '../accounts/session-store.ts';
 import { findUserById } from '../accounts/user-repository.ts';
 import { cleanFormBody } from '../content/clean-text.ts';
+import { isUniqueViolation } from '../db/constraint-errors.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { type AdminDependencies, renderAdmin } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
@@ -124,6 +125,10 @@ export async function registerAdmin(
       if (error instanceof AdminHttpError) {
         status = error.status;
         message = error.message;
+      } else if (isUniqueViolation(error)) {
+        status = 409;
+        message =
+          'Someone saved an item with the same address or email a moment ago. Nothing was changed: go back and choose another.';
       } else if (
         typeof (error as { statusCode?: unknown }).statusCode === 'number' &&
         (error as { statusCode: number }).statusCode < 500
