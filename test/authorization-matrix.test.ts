@@ -17,6 +17,7 @@ interface Fixtures {
   ids: Record<string, number>;
   draftStatement(): Promise<number>;
   publishedStatement(): Promise<number>;
+  throwawayUser(): Promise<number>;
 }
 
 interface Attempt {
@@ -199,6 +200,92 @@ const MATRIX: MatrixRow[] = [
     allowed: ADMIN,
     attempt: at('/admin/settings', { title: '' }),
   },
+  {
+    method: 'GET',
+    route: '/admin/login/two-factor',
+    allowed: EVERYONE,
+    attempt: at('/admin/login/two-factor'),
+  },
+  {
+    method: 'POST',
+    route: '/admin/login/two-factor',
+    allowed: EVERYONE,
+    attempt: at('/admin/login/two-factor', { code: '000000' }),
+    authenticationRoute: true,
+  },
+  { method: 'GET', route: '/admin/users', allowed: ADMIN, attempt: at('/admin/users') },
+  { method: 'GET', route: '/admin/users/new', allowed: ADMIN, attempt: at('/admin/users/new') },
+  {
+    method: 'POST',
+    route: '/admin/users',
+    allowed: ADMIN,
+    attempt: at('/admin/users', { email: '' }),
+  },
+  {
+    method: 'GET',
+    route: '/admin/users/:id',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({ path: `/admin/users/${await fixtures.throwawayUser()}` }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/users/:id',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/users/${await fixtures.throwawayUser()}`,
+      form: { role: 'nonsense' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/users/:id/disable',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/users/${await fixtures.throwawayUser()}/disable`,
+      form: {},
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/users/:id/enable',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/users/${await fixtures.throwawayUser()}/enable`,
+      form: {},
+    }),
+  },
+  { method: 'GET', route: '/admin/account', allowed: SIGNED_IN, attempt: at('/admin/account') },
+  {
+    method: 'POST',
+    route: '/admin/account/password',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/password', {}),
+  },
+  {
+    method: 'POST',
+    route: '/admin/account/two-factor/start',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/two-factor/start', {}),
+  },
+  {
+    method: 'POST',
+    route: '/admin/account/two-factor/confirm',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/two-factor/confirm', {}),
+  },
+  {
+    method: 'POST',
+    route: '/admin/account/two-factor/disable',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/two-factor/disable', {}),
+  },
+  {
+    method: 'POST',
+    route: '/admin/account/two-factor/recovery-codes',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/two-factor/recovery-codes', {}),
+  },
+  { method: 'GET', route: '/admin/audit', allowed: ADMIN, attempt: at('/admin/audit') },
   // Last, because it ends the sessions the rows above use.
   { method: 'POST', route: '/admin/logout', allowed: EVERYONE, attempt: at('/admin/logout', {}) },
 ];
@@ -286,6 +373,10 @@ for (const engine of await testEngines()) {
         },
         draftStatement: () => makeStatement('draft'),
         publishedStatement: () => makeStatement('published'),
+        throwawayUser: () => {
+          counter += 1;
+          return addUser(site.handle, `throwaway-${counter}@example.org`, 'editor');
+        },
       };
       clients.set('signed out', new BackOfficeClient(site.origin));
       for (const [who, email] of [

@@ -1,5 +1,6 @@
-import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
+import { type AuditActor, type AuditEntry, recordAudit } from '../audit/audit-log.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
+import { type Queryable, toDate } from '../db/database.ts';
 import {
   ACCOUNT_RULE,
   ADDRESS_RULE,
@@ -141,7 +142,9 @@ export async function signIn(
     });
     return { outcome: 'rejected' };
   }
-  await clearFailures(db, accountKey);
+  // With two-factor on, the count is cleared only after the code: otherwise re-entering the
+  // password between guesses would reset the lock and let codes be guessed without end.
+  if (credentials.totpSecret === null) await clearFailures(db, accountKey);
   return {
     outcome: 'signed-in',
     userId: credentials.id,
@@ -227,4 +230,94 @@ export async function changeUserRole(
       now,
     );
   });
+}
+
+/** When an account may next try a password, or null now: wrong current passwords count like sign-ins. */
+export async function accountLockedUntil(
+  handle: DatabaseHandle,
+  email: string,
+  now = new Date(),
+): Promise<Date | null> {
+  return lockedUntil(handle.db, `account:${normaliseEmail(email)}`, now);
+}
+
+/**
+ * Counts a wrong current password typed by a signed-in user (changing the password, turning
+ * two-factor off) toward the sign-in throttle, so a stolen session cannot guess it at leisure.
+ */
+export async function recordWrongCurrentPassword(
+  handle: DatabaseHandle,
+  input: { userId: number; email: string; purpose: string },
+  actor: AuditActor,
+  now = new Date(),
+): Promise<void> {
+  await handle.db.transaction().execute(async (trx) => {
+    await recordFailure(trx, `account:${normaliseEmail(input.email)}`, ACCOUNT_RULE, now);
+    if (actor.ip !== null) await recordFailure(trx, `address:${actor.ip}`, ADDRESS_RULE, now);
+    await recordAudit(
+      trx,
+      actor,
+      'user.password_check_failed',
+      { type: 'user', id: input.userId },
+      { purpose: input.purpose },
+      now,
+    );
+  });
+}
+
+/**
+ * One page of the audit log, newest first, optionally only actions starting with a prefix.
+ * It lives here until src/audit/audit-log.ts's listAuditEntries takes such a filter.
+ */
+export async function findAuditEntries(
+  db: Queryable,
+  filter: { actionPrefix: string | null; limit: number; offset: number },
+): Promise<{ entries: AuditEntry[]; total: number }> {
+  const prefix = filter.actionPrefix;
+  // substr() is the same in SQLite and PostgreSQL and, unlike LIKE, has no wildcards to escape.
+  const base = db
+    .selectFrom('audit_log')
+    .$if(prefix !== null && prefix !== '', (query) =>
+      query.where((eb) =>
+        eb(
+          eb.fn('substr', [eb.ref('action'), eb.lit(1), eb.lit(prefix?.length ?? 0)]),
+          '=',
+          prefix ?? '',
+        ),
+      ),
+    );
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(count.count),
+    entries: rows.map((row) => {
+      let detail: Record<string, unknown> = {};
+      try {
+        const parsed: unknown = JSON.parse(row.detail);
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+          detail = parsed as Record<string, unknown>;
+      } catch {
+        detail = { unreadable: row.detail };
+      }
+      return {
+        id: row.id,
+        at: toDate(row.at),
+        actorUserId: row.actor_user_id,
+        actorLabel: row.actor_label,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        detail,
+        ip: row.ip,
+      };
+    }),
+  };
 }

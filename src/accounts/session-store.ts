@@ -125,3 +125,22 @@ export async function deleteExpiredSessions(
     )
     .execute();
 }
+
+/** A session by its stored id (not the cookie token), including whether it still waits for a second factor. */
+export async function findSessionById(
+  db: Queryable,
+  sessionId: string,
+): Promise<(ActiveSession & { createdAt: Date }) | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .select(['id', 'user_id', 'second_factor_pending', 'created_at'])
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    secondFactorPending: row.second_factor_pending === 1,
+    createdAt: toDate(row.created_at),
+  };
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signIn } from '../accounts/account-service.ts';
-import { createSession, deleteSession } from '../accounts/session-store.ts';
+import { createSession, deleteSession, findSessionById } from '../accounts/session-store.ts';
+import { completeSecondFactor } from '../accounts/two-factor-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { type AdminDependencies, auditActor, renderAdmin } from './admin-context.ts';
 
@@ -24,9 +25,20 @@ function minutesUntil(date: Date): number {
   return Math.max(1, Math.ceil((date.getTime() - Date.now()) / 60000));
 }
 
+// Between password and code a session is half-open: it may wait only this long for the code.
+const SECOND_FACTOR_WAIT_MS = 10 * 60 * 1000;
+
 /** Sign-in and sign-out. */
 export function registerAuthRoutes(admin: FastifyInstance, deps: AdminDependencies): void {
   const cookiePath = deps.secureCookies ? '/' : '/admin';
+  const setSessionCookie = (reply: FastifyReply, token: string) =>
+    reply.setCookie(sessionCookieName(deps.secureCookies), token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: deps.secureCookies,
+      path: cookiePath,
+      maxAge: Math.floor(deps.sessionPolicy.absoluteMs / 1000),
+    });
   const showLogin = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -93,13 +105,7 @@ export function registerAuthRoutes(admin: FastifyInstance, deps: AdminDependenci
       },
       deps.sessionPolicy,
     );
-    reply.setCookie(sessionCookieName(deps.secureCookies), token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secureCookies,
-      path: cookiePath,
-      maxAge: Math.floor(deps.sessionPolicy.absoluteMs / 1000),
-    });
+    setSessionCookie(reply, token);
     const next = safeNextPath(request.body.next);
     if (result.needsSecondFactor)
       return reply.redirect(`/admin/login/two-factor?next=${encodeURIComponent(next)}`, 303);
@@ -110,6 +116,106 @@ export function registerAuthRoutes(admin: FastifyInstance, deps: AdminDependenci
       { type: 'user', id: result.userId },
     );
     return reply.redirect(next, 303);
+  });
+
+  /** The half-open session waiting for a second factor, or null (after ending a stale one). */
+  const pendingSession = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.actor !== null || request.sessionId === null) return null;
+    const session = await findSessionById(deps.handle.db, request.sessionId);
+    if (session === undefined || !session.secondFactorPending) return null;
+    if (Date.now() - session.createdAt.getTime() > SECOND_FACTOR_WAIT_MS) {
+      await deleteSession(deps.handle.db, session.id);
+      reply.clearCookie(sessionCookieName(deps.secureCookies), { path: cookiePath });
+      request.sessionId = null;
+      return 'expired' as const;
+    }
+    return session;
+  };
+
+  const showSecondFactor = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: string | null,
+    status: number,
+  ) =>
+    renderAdmin(
+      deps,
+      request,
+      reply,
+      'two-factor-login',
+      {
+        title: 'Two-factor sign-in',
+        error,
+        next: safeNextPath(
+          (request.query as Record<string, unknown>).next ??
+            (request.body as Record<string, unknown> | undefined)?.next,
+        ),
+      },
+      status,
+    );
+
+  const showExpired = (request: FastifyRequest, reply: FastifyReply) =>
+    showLogin(
+      request,
+      reply,
+      'Signing in took too long. Please enter your email address and password again.',
+      '',
+      401,
+    );
+
+  admin.get('/login/two-factor', async (request, reply) => {
+    const session = await pendingSession(request, reply);
+    if (session === 'expired') return showExpired(request, reply);
+    if (session === null) return reply.redirect('/admin/login', 303);
+    return showSecondFactor(request, reply, null, 200);
+  });
+
+  admin.post<{ Body: Record<string, unknown> }>('/login/two-factor', async (request, reply) => {
+    const session = await pendingSession(request, reply);
+    if (session === 'expired') return showExpired(request, reply);
+    if (session === null) return reply.redirect('/admin/login', 303);
+    const code = typeof request.body.code === 'string' ? request.body.code.trim() : '';
+    if (code === '' || code.length > 40) {
+      return showSecondFactor(
+        request,
+        reply,
+        'Enter the 6-digit code from your authenticator app, or one of your recovery codes.',
+        400,
+      );
+    }
+    const result = await completeSecondFactor(
+      deps.handle,
+      deps.config,
+      {
+        pendingSessionId: session.id,
+        userId: session.userId,
+        code,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      },
+      deps.sessionPolicy,
+    );
+    if (result.outcome === 'locked') {
+      reply.header('retry-after', String(minutesUntil(result.until) * 60));
+      return showSecondFactor(
+        request,
+        reply,
+        `Too many sign-in attempts. Try again in ${minutesUntil(result.until)} minutes.`,
+        429,
+      );
+    }
+    if (result.outcome === 'rejected') {
+      const message =
+        result.reason === 'replayed'
+          ? 'That code has already been used. Wait for the next code from your app and enter it.'
+          : result.reason === 'key-unavailable'
+            ? 'Authenticator codes cannot be checked right now because the server key has changed. Use one of your recovery codes, or ask an administrator.'
+            : 'That code is not right. Enter the current 6-digit code from your app, or an unused recovery code.';
+      return showSecondFactor(request, reply, message, 401);
+    }
+    // The pending session is gone and a new id replaces it, as at the password step.
+    setSessionCookie(reply, result.token);
+    return reply.redirect(safeNextPath(request.body.next), 303);
   });
 
   admin.post('/logout', async (request, reply) => {
