@@ -286,6 +286,13 @@ const MATRIX: MatrixRow[] = [
     attempt: at('/admin/account/two-factor/recovery-codes', {}),
   },
   { method: 'GET', route: '/admin/audit', allowed: ADMIN, attempt: at('/admin/audit') },
+  { method: 'GET', route: '/admin/media', allowed: SIGNED_IN, attempt: at('/admin/media') },
+  {
+    method: 'POST',
+    route: '/admin/media',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/media', { alt: '' }),
+  },
   // Last, because it ends the sessions the rows above use.
   { method: 'POST', route: '/admin/logout', allowed: EVERYONE, attempt: at('/admin/logout', {}) },
 ];

@@ -3,6 +3,7 @@ import { can } from '../accounts/policy.ts';
 import type { User } from '../accounts/user.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { instantToZonedLocal, zonedLocalToInstant } from '../content/zoned-time.ts';
+import { mediaLibraryPage } from '../media/media-library.ts';
 import { listOrganisations, type Organisation } from '../organisations/index.ts';
 import { readSettings, type SiteSettings } from '../settings/index.ts';
 import { listStatementsForAdmin } from '../statements/admin-listing.ts';
@@ -37,6 +38,7 @@ import { revisionDiff } from './revision-diff.ts';
 import { readStatementForm, readVersion, SIGNATORY_SLOTS } from './statement-form.ts';
 
 const PER_PAGE = 25;
+const MEDIA_PICKER_SIZE = 8;
 // Routes on one statement are gated by 'statement.list'; the statement itself is then checked against the policy.
 type Body = Record<string, unknown>;
 
@@ -123,6 +125,7 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
               can_delete: can(user, 'statement.delete', statement),
             },
       transitions,
+      media: (await mediaLibraryPage(db, 1, MEDIA_PICKER_SIZE)).cards,
       scripts: true,
     };
   };

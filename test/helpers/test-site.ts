@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/connect.ts';
@@ -24,10 +27,12 @@ export async function startTestSite(
   options: { demo?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestSite> {
   const database = await createTestDatabase(engine);
+  const mediaDir = await mkdtemp(path.join(tmpdir(), 'communique-media-'));
   const config = loadConfig({
     DATABASE_URL: database.url,
     PORT: '0',
     LOG_LEVEL: 'warn',
+    MEDIA_DIR: mediaDir,
     ...options.env,
   });
   const handle = await openDatabase(config.database);
@@ -53,6 +58,7 @@ export async function startTestSite(
       await app.close();
       await handle.close();
       await database.drop();
+      await rm(mediaDir, { recursive: true, force: true });
     },
   };
 }
