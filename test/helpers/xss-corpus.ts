@@ -32,7 +32,6 @@ const FORBIDDEN_ELEMENTS = [
   'math',
   'style',
   'xss-14',
-  'details',
   'base',
   'form[action^="javascript"]',
 ];
