@@ -47,6 +47,17 @@ for (const engine of await testEngines()) {
       await importContent(site.handle, await readContentFolder(folder));
       await site.app.refreshContent();
       await addUser(site.handle, 'editor@example.org', 'editor');
+      await addUser(
+        site.handle,
+        `hostile${XSS_PAYLOADS[0]?.replace(/[^a-z]/g, '')}@example.org`,
+        'admin',
+      );
+      await addUser(site.handle, 'admin@example.org', 'admin');
+      await site.handle.db
+        .updateTable('users')
+        .set({ name: `Eve ${XSS_PAYLOADS[1]} ${XSS_PAYLOADS[0]}` })
+        .where('email', 'like', 'hostile%')
+        .execute();
       const client = editor();
       await client.signIn('editor@example.org', TEST_PASSWORD);
       await client.get('/admin/statements/new');
@@ -130,12 +141,28 @@ for (const engine of await testEngines()) {
     test('back-office pages contain no injected markup', async () => {
       const client = editor();
       await client.signIn('editor@example.org', TEST_PASSWORD);
+      const hostile = await site.handle.db
+        .selectFrom('organisations')
+        .select('id')
+        .where('slug', '=', 'hostile-collective')
+        .executeTakeFirstOrThrow();
+      const about = await site.handle.db
+        .selectFrom('pages')
+        .select('id')
+        .where('slug', '=', 'about')
+        .executeTakeFirstOrThrow();
       const pages = [
         '/admin',
         '/admin/statements',
         `/admin/statements/${statementId}`,
         `/admin/statements/${statementId}/revisions`,
         '/admin/statements/new',
+        '/admin/organisations',
+        `/admin/organisations/${hostile.id}`,
+        '/admin/pages',
+        `/admin/pages/${about.id}`,
+        '/admin/media',
+        '/admin/account',
       ];
       for (const page of pages) {
         const response = await client.get(page);
@@ -154,6 +181,14 @@ for (const engine of await testEngines()) {
         [],
         'server-side preview',
       );
+      const admin = new BackOfficeClient(site.origin);
+      await admin.signIn('admin@example.org', TEST_PASSWORD);
+      for (const page of ['/admin/settings', '/admin/users', '/admin/audit']) {
+        const response = await admin.get(page);
+        assert.equal(response.status, 200, page);
+        assert.deepEqual(findInjectedMarkup(response.html, ['/admin/assets/editor.js']), [], page);
+      }
+      await client.get('/admin/statements/new');
       const live = await client.post('/admin/preview', { body: XSS_TEXT }, { csrf: client.csrf });
       assert.deepEqual(findInjectedMarkup(live.html), [], 'live preview fragment');
     });
