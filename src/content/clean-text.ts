@@ -1,4 +1,5 @@
 // NUL and other C0 control characters (except tab, line feed, carriage return) mean nothing in prose, and PostgreSQL rejects NUL.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 /** Text as stored: without control characters that no author meant to type. */

@@ -16,7 +16,9 @@ export interface RouteRecord {
 }
 
 /** A Fastify instance with security headers, readable request logs and theme assets. */
-export async function createServer(options: ServerOptions): Promise<{ server: FastifyInstance; routes: RouteRecord[] }> {
+export async function createServer(
+  options: ServerOptions,
+): Promise<{ server: FastifyInstance; routes: RouteRecord[] }> {
   const server = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
