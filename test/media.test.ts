@@ -202,7 +202,7 @@ for (const engine of await testEngines()) {
       assert.equal(audit[0]?.actor_label, 'media-editor@example.org');
     });
 
-    test('the library lists the upload with its Markdown and an insert button', async () => {
+    test('the library lists the upload with its Markdown, and the editor offers an insert button', async () => {
       const page = await editor.get('/admin/media?notice=uploaded');
       assert.equal(page.status, 200);
       const dom = new Dom(page.html);
@@ -217,9 +217,11 @@ for (const engine of await testEngines()) {
           `^!\\[Marchers behind a banner reading "Homes not evictions"\\]\\(/media/${row.key}-1600x2133\\.jpg\\)$`,
         ),
       );
+      const editorPage = new Dom((await editor.get('/admin/statements/new')).html);
       assert.equal(
-        attr(dom.one('button[data-insert-markdown]', item), 'data-insert-markdown'),
+        attr(editorPage.one('.media-picker button[data-insert-markdown]'), 'data-insert-markdown'),
         markdown,
+        'the statement editor offers the image for one-click insertion',
       );
       assert.match(dom.text('.meta', item), /1800 × 2400 pixels/);
       assert.match(dom.text('.meta', item), /media-editor/);

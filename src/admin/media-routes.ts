@@ -89,7 +89,6 @@ export function registerMediaRoutes(admin: FastifyInstance, deps: AdminDependenc
           newer: page > 1 ? link(page - 1) : null,
           older: page < pages ? link(page + 1) : null,
         },
-        scripts: true,
         ...extra,
       },
       status,

@@ -105,7 +105,6 @@ export function registerOrganisationRoutes(admin: FastifyInstance, deps: AdminDe
         },
         countries,
         site_languages: settings.languages,
-        scripts: true,
         ...extra,
       },
       status,

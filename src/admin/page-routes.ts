@@ -85,7 +85,6 @@ export function registerPageRoutes(admin: FastifyInstance, deps: AdminDependenci
         values: { title: values.title, slug: values.slug, body: values.bodyMd },
         language: settings.language,
         reserved: RESERVED_PAGE_SLUGS.join(', '),
-        scripts: true,
         ...extra,
       },
       status,

@@ -126,7 +126,6 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
             },
       transitions,
       media: (await mediaLibraryPage(db, 1, MEDIA_PICKER_SIZE)).cards,
-      scripts: true,
     };
   };
 
@@ -461,6 +460,7 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
         revisions: revisions.map((revision) => ({
           number: revision.number,
           author: revision.authorLabel,
+          status: revision.status,
           status_label: statusLabel(revision.status),
           at: instantToZonedLocal(revision.createdAt, settings.timezone).replace('T', ' '),
           title: revision.title,
