@@ -27,13 +27,9 @@ import {
   renderAdmin,
 } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
+import { type FormBody, formField } from './form-field.ts';
 
-type Body = Record<string, unknown>;
-
-function field(body: Body, name: string): string {
-  const value = body[name];
-  return typeof value === 'string' ? value : '';
-}
+type Body = FormBody;
 
 function signedIn(request: FastifyRequest): { user: User; sessionId: string } {
   if (request.actor === null || request.sessionId === null)
@@ -149,9 +145,9 @@ export function registerAccountRoutes(admin: FastifyInstance, deps: AdminDepende
 
   admin.post<{ Body: Body }>('/account/password', action, async (request, reply) => {
     const { user, sessionId } = signedIn(request);
-    const currentPassword = field(request.body, 'current_password');
-    const newPassword = field(request.body, 'new_password');
-    const repeat = field(request.body, 'new_password_repeat');
+    const currentPassword = formField(request.body, 'current_password');
+    const newPassword = formField(request.body, 'new_password');
+    const repeat = formField(request.body, 'new_password_repeat');
     const errors: Record<string, string> = {};
     if (currentPassword === '') errors.current_password = 'Enter your current password.';
     if (newPassword === '') errors.new_password = 'Enter a new password.';
@@ -193,7 +189,7 @@ export function registerAccountRoutes(admin: FastifyInstance, deps: AdminDepende
       );
     const unavailable = twoFactorUnavailableReason(deps.config);
     if (unavailable !== null) return showAccount(request, reply, { error: unavailable }, 503);
-    const password = field(request.body, 'password');
+    const password = formField(request.body, 'password');
     if (password === '')
       return showAccount(
         request,
@@ -226,8 +222,8 @@ export function registerAccountRoutes(admin: FastifyInstance, deps: AdminDepende
 
   admin.post<{ Body: Body }>('/account/two-factor/confirm', action, async (request, reply) => {
     const { user, sessionId } = signedIn(request);
-    const pending = field(request.body, 'pending');
-    const code = field(request.body, 'code').trim();
+    const pending = formField(request.body, 'pending');
+    const code = formField(request.body, 'code').trim();
     try {
       const codes = await confirmTwoFactor(
         deps.handle,
@@ -263,7 +259,7 @@ export function registerAccountRoutes(admin: FastifyInstance, deps: AdminDepende
     const { user } = signedIn(request);
     if (!user.twoFactorEnabled)
       return showAccount(request, reply, { error: 'Two-factor sign-in is already off.' }, 409);
-    const password = field(request.body, 'password');
+    const password = formField(request.body, 'password');
     if (password === '')
       return showAccount(
         request,
@@ -290,7 +286,7 @@ export function registerAccountRoutes(admin: FastifyInstance, deps: AdminDepende
       const { user } = signedIn(request);
       if (!user.twoFactorEnabled)
         return showAccount(request, reply, { error: 'Two-factor sign-in is off.' }, 409);
-      const password = field(request.body, 'password');
+      const password = formField(request.body, 'password');
       if (password === '')
         return showAccount(
           request,

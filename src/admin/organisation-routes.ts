@@ -24,22 +24,18 @@ import {
   renderAdmin,
 } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
+import { type FormBody, formField } from './form-field.ts';
 
-type Body = Record<string, unknown>;
-
-function field(body: Body, name: string): string {
-  const value = body[name];
-  return typeof value === 'string' ? value : '';
-}
+type Body = FormBody;
 
 function readOrganisationForm(body: Body): OrganisationDraft {
   return {
-    name: field(body, 'name'),
-    slug: field(body, 'slug'),
-    country: field(body, 'country'),
-    website: field(body, 'website'),
-    language: field(body, 'language'),
-    descriptionMd: field(body, 'description'),
+    name: formField(body, 'name'),
+    slug: formField(body, 'slug'),
+    country: formField(body, 'country'),
+    website: formField(body, 'website'),
+    language: formField(body, 'language'),
+    descriptionMd: formField(body, 'description'),
   };
 }
 

@@ -25,16 +25,16 @@ import {
   renderAdmin,
 } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
+import { type FormBody, formField } from './form-field.ts';
 
-type Body = Record<string, unknown>;
-
-function field(body: Body, name: string): string {
-  const value = body[name];
-  return typeof value === 'string' ? value : '';
-}
+type Body = FormBody;
 
 function readPageForm(body: Body): PageDraft {
-  return { title: field(body, 'title'), slug: field(body, 'slug'), bodyMd: field(body, 'body') };
+  return {
+    title: formField(body, 'title'),
+    slug: formField(body, 'slug'),
+    bodyMd: formField(body, 'body'),
+  };
 }
 
 function editorOf(request: FastifyRequest): PageEditor {

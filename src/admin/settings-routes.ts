@@ -16,26 +16,22 @@ import {
   renderAdmin,
 } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
+import { type FormBody, formField } from './form-field.ts';
 
-type Body = Record<string, unknown>;
-
-function field(body: Body, name: string): string {
-  const value = body[name];
-  return typeof value === 'string' ? value : '';
-}
+type Body = FormBody;
 
 function readSettingsForm(body: Body): SettingsDraft {
   return {
-    title: field(body, 'title'),
-    intro: field(body, 'intro'),
-    aboutLabel: field(body, 'about_label'),
-    aboutPath: field(body, 'about_path'),
-    language: field(body, 'language'),
-    languages: field(body, 'languages'),
-    timezone: field(body, 'timezone'),
-    perPage: field(body, 'per_page'),
-    excerptWords: field(body, 'excerpt_words'),
-    labels: field(body, 'labels'),
+    title: formField(body, 'title'),
+    intro: formField(body, 'intro'),
+    aboutLabel: formField(body, 'about_label'),
+    aboutPath: formField(body, 'about_path'),
+    language: formField(body, 'language'),
+    languages: formField(body, 'languages'),
+    timezone: formField(body, 'timezone'),
+    perPage: formField(body, 'per_page'),
+    excerptWords: formField(body, 'excerpt_words'),
+    labels: formField(body, 'labels'),
   };
 }
 

@@ -1,7 +1,7 @@
+import { SLUG_PATTERN } from '../content/slug-text.ts';
 import { isValidLanguageTag, isValidTimeZone } from '../settings/index.ts';
 import { ContentFileError, type ParsedYaml } from './front-matter.ts';
 
-const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const regionNames = new Intl.DisplayNames('en', { type: 'region', fallback: 'none' });
 

@@ -2,6 +2,7 @@ import { can } from '../accounts/policy.ts';
 import type { User } from '../accounts/user.ts';
 import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 import { renderMarkdown } from '../content/markdown.ts';
+import { SLUG_PATTERN, slugFromText } from '../content/slug-text.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { type Queryable, toDate } from '../db/database.ts';
 import { bumpContentVersion, isValidLanguageTag } from '../settings/index.ts';
@@ -68,7 +69,6 @@ export class OrganisationInUseError extends Error {
   }
 }
 
-const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_SLUG_LENGTH = 100;
 const MAX_NAME_LENGTH = 300;
 const MAX_DESCRIPTION_LENGTH = 100_000;
@@ -130,20 +130,9 @@ export function countryOptions(): { code: string; name: string }[] {
   );
 }
 
-/** A slug from a name: Latin letters lose their accents; returns '' when nothing usable is left. */
+/** A slug from a name; '' when nothing usable is left. */
 export function organisationSlugFromName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/ß/g, 'ss')
-    .replace(/[ıİ]/g, 'i')
-    .replace(/[øØ]/g, 'o')
-    .replace(/[æÆ]/g, 'ae')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, MAX_SLUG_LENGTH)
-    .replace(/-+$/, '');
+  return slugFromText(name, MAX_SLUG_LENGTH);
 }
 
 async function slugIsFree(db: Queryable, slug: string, exceptId: number | null): Promise<boolean> {

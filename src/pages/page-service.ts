@@ -2,6 +2,7 @@ import { can } from '../accounts/policy.ts';
 import type { User } from '../accounts/user.ts';
 import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 import { renderMarkdown } from '../content/markdown.ts';
+import { SLUG_PATTERN, slugFromText } from '../content/slug-text.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { type Queryable, toDate } from '../db/database.ts';
 import { bumpContentVersion, readSettings, writeSettings } from '../settings/index.ts';
@@ -73,7 +74,6 @@ export const RESERVED_PAGE_SLUGS: readonly string[] = [
 ];
 const RESERVED = new Set(RESERVED_PAGE_SLUGS);
 
-const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_SLUG_LENGTH = 200;
 const MAX_TITLE_LENGTH = 500;
 const MAX_BODY_LENGTH = 200_000;
@@ -82,20 +82,9 @@ export function pagePath(slug: string): string {
   return `/${slug}`;
 }
 
-/** A slug from a title: Latin letters lose their accents; returns '' when nothing usable is left. */
+/** A slug from a title; '' when nothing usable is left. */
 export function pageSlugFromTitle(title: string): string {
-  return title
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/ß/g, 'ss')
-    .replace(/[ıİ]/g, 'i')
-    .replace(/[øØ]/g, 'o')
-    .replace(/[æÆ]/g, 'ae')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80)
-    .replace(/-+$/, '');
+  return slugFromText(title);
 }
 
 async function slugIsFree(db: Queryable, slug: string, exceptId: number | null): Promise<boolean> {

@@ -1,22 +1,13 @@
+import { slugFromText } from '../content/slug-text.ts';
 import type { Queryable } from '../db/database.ts';
 
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export { SLUG_PATTERN } from '../content/slug-text.ts';
+
 const MAX_SLUG_LENGTH = 80;
 
-/** A URL slug from a title: Latin letters lose their accents; other scripts fall back to a dated slug. */
+/** A URL slug from a title; titles in other scripts fall back to a dated slug. */
 export function slugify(title: string, fallbackDate: Date): string {
-  const slug = title
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/ß/g, 'ss')
-    .replace(/[ıİ]/g, 'i')
-    .replace(/[øØ]/g, 'o')
-    .replace(/[æÆ]/g, 'ae')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, MAX_SLUG_LENGTH)
-    .replace(/-+$/, '');
+  const slug = slugFromText(title, MAX_SLUG_LENGTH);
   return slug.length >= 3 ? slug : `statement-${fallbackDate.toISOString().slice(0, 10)}`;
 }
 
