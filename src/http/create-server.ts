@@ -37,7 +37,7 @@ export async function createServer(
       `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`,
     );
   });
-  await registerSecurityHeaders(server);
+  registerSecurityHeaders(server);
   await server.register(fastifyStatic, {
     root: options.assetFolders,
     prefix: '/assets/',

@@ -48,3 +48,12 @@ export class PageCache {
     return this.#entries.size;
   }
 }
+
+/** One cache entry per page whatever else is in the query string, so `?utm_source=…` cannot flood the cache. */
+export function pageCacheKey(url: string): string {
+  const question = url.indexOf('?');
+  if (question === -1) return url;
+  const page = new URLSearchParams(url.slice(question + 1)).get('page');
+  const path = url.slice(0, question);
+  return page === null ? path : `${path}?page=${page}`;
+}

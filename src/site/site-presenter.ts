@@ -5,7 +5,7 @@ import type {
   StatementNeighbours,
   TranslationLink,
 } from '../statements/index.ts';
-import { chooseExcerpt } from '../statements/index.ts';
+import { cachedExcerpt } from './excerpt-cache.ts';
 import { countryName, nativeLanguageName, textDirection } from './languages.ts';
 import { formatLongDate, isoDateInZone } from './long-date.ts';
 import type { SiteState } from './site-state.ts';
@@ -29,10 +29,7 @@ export function presentStatementSummary(statement: StatementListing, state: Site
     lang_attrs: statement.language !== settings.language,
     date_iso: isoDateInZone(statement.publishedAt, settings.timezone),
     date_long: formatLongDate(statement.publishedAt, settings.language, settings.timezone),
-    excerpt_html: chooseExcerpt(
-      { summaryHtml: statement.summaryHtml, bodyHtml: statement.bodyHtml },
-      { words: settings.excerptWords, locale: statement.language },
-    ).html,
+    excerpt_html: cachedExcerpt(statement, settings.excerptWords),
   };
 }
 

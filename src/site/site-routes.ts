@@ -11,7 +11,7 @@ import {
   findTranslations,
   listPublishedStatements,
 } from '../statements/index.ts';
-import type { CachedPage, PageCache } from './page-cache.ts';
+import { type CachedPage, type PageCache, pageCacheKey } from './page-cache.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { plainText } from './plain-text.ts';
 import { sendPage, toCachedPage } from './send-page.ts';
@@ -82,13 +82,14 @@ export async function registerSiteRoutes(
     reply: FastifyReply,
     render: () => Promise<Rendered>,
   ) => {
-    let page: CachedPage | undefined = cache.get(request.url);
+    const key = pageCacheKey(request.url);
+    let page: CachedPage | undefined = cache.get(key);
     if (page === undefined) {
       const rendered = await render();
       if (rendered.location !== undefined)
         return reply.redirect(rendered.location, rendered.status);
       page = toCachedPage(rendered.status, rendered.html);
-      if (rendered.status === 200) cache.set(request.url, page);
+      if (rendered.status === 200) cache.set(key, page);
     }
     return sendPage(request, reply, page);
   };
@@ -100,10 +101,11 @@ export async function registerSiteRoutes(
       const state = await store.get();
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
-      const [total, statements] = await Promise.all([
-        countPublishedStatements(db),
-        listPublishedStatements(db, { limit: perPage, offset: (current - 1) * perPage }),
-      ]);
+      const total = state.publishedCount;
+      const statements = await listPublishedStatements(db, {
+        limit: perPage,
+        offset: (current - 1) * perPage,
+      });
       const pagination = paginate('/', current, total, perPage, '');
       if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
       pagination.label = formatLabel(state.labels.page_of ?? '', {

@@ -1,6 +1,7 @@
 import { renderMarkdown } from '../content/markdown.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { readSettings, type SiteSettings } from '../settings/index.ts';
+import { countPublishedStatements } from '../statements/index.ts';
 import { textDirection } from './languages.ts';
 import type { Labels, Theme } from './theme.ts';
 
@@ -10,6 +11,8 @@ export interface SiteState {
   introHtml: string;
   labels: Labels;
   direction: 'ltr' | 'rtl';
+  /** Published statements, for the front page's pagination; read again after every content change. */
+  publishedCount: number;
 }
 
 /** Fills `{name}` placeholders in a label. */
@@ -43,13 +46,17 @@ export class SiteStateStore {
   }
 
   async #load(): Promise<SiteState> {
-    const settings = await readSettings(this.#handle.db);
+    const [settings, publishedCount] = await Promise.all([
+      readSettings(this.#handle.db),
+      countPublishedStatements(this.#handle.db),
+    ]);
     const labels = { ...this.#theme.labels(settings.language), ...settings.labels };
     return {
       settings,
       introHtml: renderMarkdown(settings.introMd),
       labels,
       direction: textDirection(settings.language),
+      publishedCount,
     };
   }
 }

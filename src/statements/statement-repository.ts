@@ -18,6 +18,7 @@ const LISTING_COLUMNS = [
   'statements.body_html',
   'statements.summary_html',
   'statements.published_at',
+  'statements.updated_at',
 ] as const;
 
 const FULL_COLUMNS = [
@@ -26,7 +27,6 @@ const FULL_COLUMNS = [
   'statements.summary_md',
   'statements.status',
   'statements.translation_of_id',
-  'statements.updated_at',
 ] as const;
 
 interface ListingRow {
@@ -37,6 +37,7 @@ interface ListingRow {
   body_html: string;
   summary_html: string | null;
   published_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 interface FullRow extends ListingRow {
@@ -44,7 +45,6 @@ interface FullRow extends ListingRow {
   summary_md: string | null;
   status: string;
   translation_of_id: number | null;
-  updated_at: Timestamp;
 }
 
 function toListing(row: ListingRow, signatories: OrganisationSummary[]): StatementListing {
@@ -56,6 +56,7 @@ function toListing(row: ListingRow, signatories: OrganisationSummary[]): Stateme
     bodyHtml: row.body_html,
     summaryHtml: row.summary_html,
     publishedAt: toDate(row.published_at),
+    updatedAt: toDate(row.updated_at),
     signatories,
   };
 }
@@ -69,7 +70,6 @@ function toStatement(row: FullRow, signatories: OrganisationSummary[]): Statemen
     summaryMd: row.summary_md,
     status: row.status,
     translationOfId: row.translation_of_id,
-    updatedAt: toDate(row.updated_at),
   };
 }
 
@@ -177,24 +177,17 @@ export async function findNeighbours(
     .select(['slug', 'title', 'language'])
     .where('status', '=', 'published')
     .limit(1);
+  // The leading range condition lets both engines walk the (status, published_at, id) index instead of scanning.
   const [newer, older] = await Promise.all([
     base
-      .where((eb) =>
-        eb.or([
-          eb('published_at', '>', at),
-          eb.and([eb('published_at', '=', at), eb('id', '>', statement.id)]),
-        ]),
-      )
+      .where('published_at', '>=', at)
+      .where((eb) => eb.or([eb('published_at', '>', at), eb('id', '>', statement.id)]))
       .orderBy('published_at', 'asc')
       .orderBy('id', 'asc')
       .executeTakeFirst(),
     base
-      .where((eb) =>
-        eb.or([
-          eb('published_at', '<', at),
-          eb.and([eb('published_at', '=', at), eb('id', '<', statement.id)]),
-        ]),
-      )
+      .where('published_at', '<=', at)
+      .where((eb) => eb.or([eb('published_at', '<', at), eb('id', '<', statement.id)]))
       .orderBy('published_at', 'desc')
       .orderBy('id', 'desc')
       .executeTakeFirst(),
@@ -208,14 +201,16 @@ export async function findTranslations(
   statement: Statement,
 ): Promise<TranslationLink[]> {
   const groupId = statement.translationOfId ?? statement.id;
-  return db
+  // Status is checked here, not in SQL: with it SQLite scans the status index instead of two id lookups.
+  const rows = await db
     .selectFrom('statements')
-    .select(['slug', 'title', 'language'])
-    .where('status', '=', 'published')
-    .where('id', '!=', statement.id)
+    .select(['id', 'slug', 'title', 'language', 'status'])
     .where((eb) => eb.or([eb('id', '=', groupId), eb('translation_of_id', '=', groupId)]))
     .orderBy('language')
     .execute();
+  return rows
+    .filter((row) => row.status === 'published' && row.id !== statement.id)
+    .map(({ slug, title, language }) => ({ slug, title, language }));
 }
 
 /** Creates or updates a statement by slug, with its signatories; leaves an identical one untouched. */

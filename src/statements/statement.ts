@@ -23,6 +23,8 @@ export interface StatementListing {
   bodyHtml: string;
   summaryHtml: string | null;
   publishedAt: Date;
+  /** Changes whenever the statement is saved; keys caches of what is derived from it. */
+  updatedAt: Date;
   signatories: OrganisationSummary[];
 }
 
@@ -32,7 +34,6 @@ export interface Statement extends StatementListing {
   summaryMd: string | null;
   status: StatementStatus;
   translationOfId: number | null;
-  updatedAt: Date;
 }
 
 /** What is written for a statement, by slug. */
