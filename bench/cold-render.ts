@@ -17,10 +17,12 @@ export interface RenderResult {
   p99Ms: number;
   meanMs: number;
   maxMs: number;
+  /** CPU time of this process per render, garbage collection included. */
+  cpuMs: number;
 }
 
 // Renders before measuring, so that template parsing and JIT compilation are not counted as page rendering.
-const WARMUP_RENDERS = 50;
+export const WARMUP_RENDERS = 50;
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number {
@@ -56,7 +58,9 @@ export async function measureColdRenders(
       };
       for (let index = 0; index < WARMUP_RENDERS; index++) await render();
       const times: number[] = [];
+      const cpuBefore = process.cpuUsage();
       for (let index = 0; index < target.iterations; index++) times.push(await render());
+      const cpu = process.cpuUsage(cpuBefore);
       times.sort((a, b) => a - b);
       results.push({
         label: target.label,
@@ -66,6 +70,7 @@ export async function measureColdRenders(
         p99Ms: percentile(times, 99),
         meanMs: times.reduce((sum, time) => sum + time, 0) / times.length,
         maxMs: times[times.length - 1] ?? Number.NaN,
+        cpuMs: (cpu.user + cpu.system) / 1000 / target.iterations,
       });
     }
     return results;

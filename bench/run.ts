@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureColdRenders, type RenderResult } from './cold-render.ts';
+import { measureColdRenders, type RenderResult, WARMUP_RENDERS } from './cold-render.ts';
 import { type LoadResult, type LoadSettings, measure } from './load.ts';
 import {
   type Child,
@@ -11,7 +11,7 @@ import {
   startProjectServer,
   waitUntilAnswering,
 } from './processes.ts';
-import { seedDatabase } from './seed.ts';
+import { SEED_PER_PAGE, seedDatabase } from './seed.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -27,7 +27,6 @@ Options:
   -h, --help        show this help
 `;
 
-const PER_PAGE = 10;
 const DEEP_PAGE = 500;
 const TARGET_CACHED_RATIO = 0.6;
 const TARGET_COLD_P99_MS = 5;
@@ -39,17 +38,20 @@ interface Options {
   profileDir: string | undefined;
 }
 
+/** A mistake on the command line: reported in one line, without a stack. */
+class UsageError extends Error {}
+
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`--${name} must be a whole number of at least 1, got "${raw}"`);
+    throw new UsageError(`--${name} must be a whole number of at least 1, got "${raw}"`);
   }
   return value;
 }
 
-function readOptions(argv: string[]): Options | null {
-  const { values } = parseArgs({
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
       statements: { type: 'string' },
@@ -60,6 +62,15 @@ function readOptions(argv: string[]): Options | null {
     },
     strict: true,
   });
+}
+
+function readOptions(argv: string[]): Options | null {
+  let values: ReturnType<typeof parseCommandLine>['values'];
+  try {
+    ({ values } = parseCommandLine(argv));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   if (values.help) return null;
   return {
     statements: positiveInteger('statements', values.statements, 10_000),
@@ -75,14 +86,14 @@ function log(line: string): void {
 
 /** One progress line: rewritten in place on a terminal, every 10% otherwise. */
 function seedProgress(): (done: number, total: number) => void {
-  let lastPercent = -10;
+  let shownStep = -1;
   return (done, total) => {
     const percent = Math.floor((done / total) * 100);
     const line = `Seeding statements ${done}/${total} (${percent}%)`;
     if (process.stderr.isTTY) {
       process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
-    } else if (percent >= lastPercent + 10 || done === total) {
-      lastPercent = percent;
+    } else if (Math.floor(percent / 10) > shownStep || done === total) {
+      shownStep = Math.floor(percent / 10);
       log(line);
     }
   };
@@ -154,13 +165,13 @@ async function loadTests(
     durationSeconds: options.durationSeconds,
     warmupSeconds: Math.min(2, options.durationSeconds),
   };
-  const run = async (label: string, url: string) => {
+  const run = async (label: string, url: string, pid: number | undefined) => {
     log(
       `Measuring ${label} (${url}): ${settings.durationSeconds} s, ${settings.connections} connections`,
     );
-    const result = await measure(label, url, settings);
+    const result = await measure(label, url, settings, pid);
     log(
-      `  ${fixed(result.requestsPerSecond, 0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`,
+      `  ${fixed(result.requestsPerSecond, 0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, server CPU ${fixed(result.serverCpuUsPerRequest ?? Number.NaN, 0)} us/req`,
     );
     return result;
   };
@@ -170,11 +181,12 @@ async function loadTests(
     [`/?page=${deepPage} (cached)`, `${origin}/?page=${deepPage}`],
   ] as const;
   // Bare runs bracket every project run, so each ratio uses the machine's state around it.
-  const bareResults = [await run('bare node:http', bareUrl)];
+  const bareRun = () => run('bare node:http', bareUrl, bare.child.process.pid);
+  const bareResults = [await bareRun()];
   const project: { result: LoadResult; ratio: number }[] = [];
   for (const [label, url] of targets) {
-    const result = await run(label, url);
-    const after = await run('bare node:http', bareUrl);
+    const result = await run(label, url, server.process.pid);
+    const after = await bareRun();
     const before = bareResults[bareResults.length - 1] ?? after;
     bareResults.push(after);
     const bareMean = (before.requestsPerSecond + after.requestsPerSecond) / 2;
@@ -202,6 +214,12 @@ async function main(): Promise<void> {
   }
 
   const started = performance.now();
+  const loadBefore = loadavg()[0] ?? Number.NaN;
+  if (loadBefore > availableParallelism()) {
+    log(
+      `Warning: the machine is busy (load average ${fixed(loadBefore, 2)} on ${availableParallelism()} cores); expect noisy figures`,
+    );
+  }
   const tempDir = mkdtempSync(path.join(tmpdir(), 'communique-bench-'));
   cleanup.tempDir = tempDir;
   const databaseFile = path.join(tempDir, 'bench.db');
@@ -210,7 +228,7 @@ async function main(): Promise<void> {
     const seeded = await seedDatabase(databaseFile, options.statements, seedProgress());
     const seedLine = `Seeded ${seeded.statements} statements and ${seeded.signatories} signatures in ${fixed(seeded.milliseconds / 1000, 2)} s`;
     log(seedLine);
-    const deepPage = Math.min(DEEP_PAGE, Math.ceil(seeded.statements / PER_PAGE));
+    const deepPage = Math.min(DEEP_PAGE, Math.ceil(seeded.statements / SEED_PER_PAGE));
     const statementPath = `/statements/${encodeURIComponent(seeded.sampleSlug)}`;
 
     const load = await loadTests(
@@ -229,7 +247,12 @@ async function main(): Promise<void> {
       { label: `/?page=${deepPage}`, path: `/?page=${deepPage}`, iterations: 300 },
     ]);
 
-    printReport(options, seedLine, load, cold);
+    const machine = {
+      cores: availableParallelism(),
+      loadBefore,
+      loadAfter: loadavg()[0] ?? Number.NaN,
+    };
+    printReport(options, seedLine, machine, load, cold);
     log(`Total time ${fixed((performance.now() - started) / 1000, 0)} s`);
   } finally {
     for (const child of cleanup.children) await cleanup.stop(child);
@@ -237,37 +260,57 @@ async function main(): Promise<void> {
   }
 }
 
+interface Machine {
+  cores: number;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+function loadRow(result: LoadResult, ratio: number, note: string): string[] {
+  return [
+    result.label,
+    fixed(result.requestsPerSecond, 0),
+    String(result.p50Ms),
+    String(result.p99Ms),
+    fixed(ratio, 3),
+    fixed(result.serverCpuUsPerRequest ?? Number.NaN, 0),
+    [note, result.failures > 0 ? `${result.failures} failed` : ''].filter(Boolean).join(', '),
+  ];
+}
+
 function printReport(
   options: Options,
   seedLine: string,
+  machine: Machine,
   load: { bare: LoadResult[]; project: { result: LoadResult; ratio: number }[] },
   cold: RenderResult[],
 ): void {
   const bareMean =
     load.bare.reduce((sum, result) => sum + result.requestsPerSecond, 0) / load.bare.length;
+  const bareRow = (index: number) => {
+    const result = load.bare[index];
+    return result
+      ? [
+          loadRow(
+            { ...result, label: `bare node:http #${index + 1}` },
+            result.requestsPerSecond / bareMean,
+            '',
+          ),
+        ]
+      : [];
+  };
+  // Rows in the order they ran, so each project row sits between the bare runs its ratio uses.
   const loadRows = [
-    ...load.bare.map((result, index) => [
-      `${result.label} #${index + 1}`,
-      fixed(result.requestsPerSecond, 0),
-      String(result.p50Ms),
-      String(result.p99Ms),
-      fixed(result.requestsPerSecond / bareMean, 2),
-      result.failures > 0 ? `${result.failures} failed` : '',
-    ]),
-    ...load.project.map(({ result, ratio }, index) => [
-      result.label,
-      fixed(result.requestsPerSecond, 0),
-      String(result.p50Ms),
-      String(result.p99Ms),
-      fixed(ratio, 2),
-      [
+    ...bareRow(0),
+    ...load.project.flatMap(({ result, ratio }, index) => [
+      loadRow(
+        result,
+        ratio,
         index === 0
           ? `target >= ${TARGET_CACHED_RATIO}: ${verdict(ratio >= TARGET_CACHED_RATIO)}`
           : '',
-        result.failures > 0 ? `${result.failures} failed` : '',
-      ]
-        .filter((note) => note !== '')
-        .join(', '),
+      ),
+      ...bareRow(index + 1),
     ]),
   ];
   const coldRows = cold.map((result, index) => [
@@ -277,6 +320,7 @@ function printReport(
     fixed(result.p99Ms, 2),
     fixed(result.meanMs, 2),
     fixed(result.maxMs, 2),
+    fixed(result.cpuMs, 2),
     index === 0
       ? `p99 < ${TARGET_COLD_P99_MS} ms: ${verdict(result.p99Ms < TARGET_COLD_P99_MS)}`
       : '',
@@ -285,18 +329,28 @@ function printReport(
     '',
     `Communiqué benchmark: ${options.statements} statements, ${options.connections} connections, ${options.durationSeconds} s per run, Node ${process.version}`,
     seedLine,
+    `Machine: ${machine.cores} cores, 1-minute load average ${fixed(machine.loadBefore, 2)} before and ${fixed(machine.loadAfter, 2)} after the run`,
     '',
-    'Load (autocannon; ratio vs the mean of the bare runs just before and after; bare rows vs the mean of all bare runs)',
-    table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'notes'], loadRows),
+    'Load (autocannon). vs bare: req/s over the mean of the bare runs just before and after (bare rows: over the mean of all bare runs).',
+    'CPU us/req: CPU time the serving process used per answered request.',
+    table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'CPU us/req', 'notes'], loadRows),
     '',
-    'Cold render (in-process, Fastify inject, page cache cleared before each render)',
-    table(['target', 'renders', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'notes'], coldRows),
+    `Cold render (in-process, Fastify inject, page cache cleared before each render; ${WARMUP_RENDERS} unmeasured renders first)`,
+    table(
+      ['target', 'renders', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'CPU ms', 'notes'],
+      coldRows,
+    ),
     '',
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    log(`${error.message}\nRun npm run bench -- --help for the options.`);
+    process.exitCode = 2;
+    return;
+  }
   log(
     `Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );

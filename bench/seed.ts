@@ -20,6 +20,9 @@ const STATEMENT_BATCH = 500;
 const SIGNATORY_BATCH = 2000;
 const YEAR_MS = 365.25 * 24 * 3600 * 1000;
 
+/** Statements per listing page on the seeded site. */
+export const SEED_PER_PAGE = 10;
+
 const WORDS = (
   'network solidarity workers tenants housing rights community members organisation ' +
   'campaign statement government ministry council city river pollution eviction families ' +
@@ -109,10 +112,11 @@ class TextGenerator {
       const length = Math.min(left, this.int(8, 20));
       left -= length;
       const words = this.words(length).map((word) => {
-        if (this.chance(0.01)) return `**${word}**`;
-        if (this.chance(0.01)) return `*${word}*`;
-        if (this.chance(0.004)) return `[${word}](https://example.org/${word})`;
-        return word;
+        const roll = this.#random();
+        if (roll >= 0.024) return word;
+        if (roll < 0.01) return `**${word}**`;
+        if (roll < 0.02) return `*${word}*`;
+        return `[${word}](https://example.org/${word})`;
       });
       if (length > 10 && this.chance(0.4)) words[this.int(3, length - 4)] += ',';
       const first = words[0] ?? '';
@@ -193,6 +197,7 @@ export async function seedDatabase(
         aboutPath: '/about',
         language: 'en',
         timezone: 'Europe/London',
+        perPage: SEED_PER_PAGE,
       });
       const aboutMd = `## Who we are\n\n${text.paragraph(110)}\n\n## How we work\n\n${text.paragraph(90)}`;
       await trx
@@ -260,6 +265,8 @@ export async function seedDatabase(
           signatories += batch.length;
         }
         onProgress(end, count);
+        // node:sqlite is synchronous, so without this Ctrl-C would wait for the whole seeding.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     });
     const sample = await handle.db
