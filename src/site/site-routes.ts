@@ -11,6 +11,7 @@ import {
   findTranslations,
   listPublishedStatements,
 } from '../statements/index.ts';
+import { registerArchiveRoutes } from './archive-routes.ts';
 import { type CachedPage, type PageCache, pageCacheKey } from './page-cache.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { plainText } from './plain-text.ts';
@@ -233,6 +234,8 @@ export async function registerSiteRoutes(
       return { status: 200, html };
     }),
   );
+
+  registerArchiveRoutes(server, deps, serveCached, layoutContext);
 
   server.get<{ Params: { slug: string } }>('/:slug', (request, reply) =>
     serveCached(request, reply, async () => {

@@ -11,6 +11,7 @@ export {
 } from './statement.ts';
 export {
   countAllStatements,
+  countPublishedBetween,
   countPublishedStatements,
   findNeighbours,
   findPublishedStatementBySlug,
@@ -18,6 +19,8 @@ export {
   findSignatories,
   findTranslations,
   listAllStatements,
+  listPublishedBetween,
   listPublishedStatements,
+  publishedRange,
   upsertStatement,
 } from './statement-repository.ts';

@@ -321,3 +321,57 @@ export async function findRedirectedSlug(
     .executeTakeFirst();
   return row?.slug;
 }
+
+/** How many statements were published in [from, to); the range keeps it an index scan on both engines. */
+export async function countPublishedBetween(db: Queryable, from: Date, to: Date): Promise<number> {
+  const row = await db
+    .selectFrom('statements')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('status', '=', 'published')
+    .where('published_at', '>=', from)
+    .where('published_at', '<', to)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Published statements in [from, to), newest first. */
+export async function listPublishedBetween(
+  db: Queryable,
+  from: Date,
+  to: Date,
+  limit: number,
+  offset: number,
+): Promise<StatementListing[]> {
+  const rows = await db
+    .selectFrom('statements')
+    .select(LISTING_COLUMNS)
+    .where('statements.status', '=', 'published')
+    .where('statements.published_at', '>=', from)
+    .where('statements.published_at', '<', to)
+    .orderBy('statements.published_at', 'desc')
+    .orderBy('statements.id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  const signatories = await findSignatories(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toListing(row, signatories.get(row.id) ?? []));
+}
+
+/** The first and last publication instants, or null when nothing is published. */
+export async function publishedRange(db: Queryable): Promise<{ first: Date; last: Date } | null> {
+  const [first, last] = await Promise.all(
+    (['asc', 'desc'] as const).map((direction) =>
+      db
+        .selectFrom('statements')
+        .select('published_at')
+        .where('status', '=', 'published')
+        .orderBy('published_at', direction)
+        .limit(1)
+        .executeTakeFirst(),
+    ),
+  );
+  return first && last ? { first: toDate(first.published_at), last: toDate(last.published_at) } : null;
+}

@@ -1,0 +1,165 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PublicError } from '../http/public-error.ts';
+import {
+  countPublishedBetween,
+  listPublishedBetween,
+  publishedRange,
+} from '../statements/index.ts';
+import { monthName, periodBounds, yearInZone } from './archive-periods.ts';
+import { paginate, parsePageNumber } from './page-number.ts';
+import { pluralLabel } from './plural-label.ts';
+import { presentStatementSummary } from './site-presenter.ts';
+import type { SiteDependencies } from './site-routes.ts';
+import { formatLabel, type SiteState } from './site-state.ts';
+
+type Rendered = { status: number; html: string };
+// biome-ignore lint/suspicious/noExplicitAny: the route generics differ per route; the cache only needs url and reply
+type Serve = (
+  request: FastifyRequest<any>,
+  reply: FastifyReply,
+  render: () => Promise<Rendered>,
+) => unknown;
+
+/** The archive by year and month, in the site's time zone. */
+export function registerArchiveRoutes(
+  server: FastifyInstance,
+  deps: SiteDependencies,
+  serveCached: Serve,
+  layoutContext: (state: SiteState, page: Record<string, unknown>) => Record<string, unknown>,
+): void {
+  const { handle, theme, state: store, baseUrl } = deps;
+  const db = handle.db;
+  const notFound = (state: SiteState) =>
+    new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
+
+  const parseYear = (raw: string, state: SiteState) => {
+    if (!/^\d{4}$/.test(raw)) throw notFound(state);
+    return Number(raw);
+  };
+
+  server.get('/archive', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const { timezone, language } = state.settings;
+      const range = await publishedRange(db);
+      const years = [];
+      if (range !== null) {
+        for (
+          let year = yearInZone(range.last, timezone);
+          year >= yearInZone(range.first, timezone);
+          year -= 1
+        ) {
+          const { from, to } = periodBounds(timezone, year, null);
+          const count = await countPublishedBetween(db, from, to);
+          if (count > 0)
+            years.push({
+              label: String(year),
+              url: `/archive/${year}`,
+              count: pluralLabel(state.labels, 'archive_count', count, language),
+            });
+        }
+      }
+      const title = state.labels.archive_title ?? 'Archive';
+      const html = theme.render('archive', {
+        ...layoutContext(state, {
+          kind: 'archive',
+          section: 'archive',
+          title,
+          canonical: `${baseUrl}/archive`,
+        }),
+        heading: title,
+        periods: years,
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  server.get<{ Params: { year: string } }>('/archive/:year', (request, reply) =>
+    serveCached(request, reply, async () => {
+      const state = await store.get();
+      const { timezone, language } = state.settings;
+      const year = parseYear(request.params.year, state);
+      const months = [];
+      for (let month = 12; month >= 1; month -= 1) {
+        const { from, to } = periodBounds(timezone, year, month);
+        const count = await countPublishedBetween(db, from, to);
+        if (count > 0) {
+          months.push({
+            label: monthName(year, month, language),
+            url: `/archive/${year}/${String(month).padStart(2, '0')}`,
+            count: pluralLabel(state.labels, 'archive_count', count, language),
+          });
+        }
+      }
+      if (months.length === 0) throw notFound(state);
+      const title = formatLabel(state.labels.archive_year_title ?? '{year}', { year });
+      const html = theme.render('archive', {
+        ...layoutContext(state, {
+          kind: 'archive',
+          section: 'archive',
+          title,
+          canonical: `${baseUrl}/archive/${year}`,
+        }),
+        heading: title,
+        periods: months,
+        up: { url: '/archive', label: state.labels.archive_title },
+      });
+      return { status: 200, html };
+    }),
+  );
+
+  server.get<{ Params: { year: string; month: string } }>(
+    '/archive/:year/:month',
+    (request, reply) =>
+      serveCached(request, reply, async () => {
+        const state = await store.get();
+        const { timezone, language, perPage } = state.settings;
+        const year = parseYear(request.params.year, state);
+        if (!/^(0[1-9]|1[0-2])$/.test(request.params.month)) throw notFound(state);
+        const month = Number(request.params.month);
+        const current = parsePageNumber((request.query as Record<string, unknown>).page);
+        if (current === null)
+          throw new PublicError(
+            400,
+            state.labels.bad_request_title ?? '',
+            state.labels.bad_page_number ?? '',
+          );
+        const { from, to } = periodBounds(timezone, year, month);
+        const total = await countPublishedBetween(db, from, to);
+        const path = `/archive/${year}/${request.params.month}`;
+        const pagination = paginate(path, current, total, perPage, '');
+        if (total === 0 || current > pagination.pages) throw notFound(state);
+        pagination.label = formatLabel(state.labels.page_of ?? '', {
+          page: current,
+          pages: pagination.pages,
+        });
+        const statements = await listPublishedBetween(
+          db,
+          from,
+          to,
+          perPage,
+          (current - 1) * perPage,
+        );
+        const title = formatLabel(state.labels.archive_month_title ?? '{month}', {
+          month: monthName(year, month, language),
+        });
+        const html = theme.render('archive', {
+          ...layoutContext(state, {
+            kind: 'archive',
+            section: 'archive',
+            title,
+            canonical: `${baseUrl}${current === 1 ? path : `${path}?page=${current}`}`,
+            prev: pagination.newer,
+            next: pagination.older,
+          }),
+          heading: title,
+          count: pluralLabel(state.labels, 'archive_count', total, language),
+          statements: statements.map((statement) => presentStatementSummary(statement, state)),
+          heading_level: 2,
+          pagination,
+          up: { url: `/archive/${year}`, label: String(year) },
+        });
+        return { status: 200, html };
+      }),
+  );
+}
