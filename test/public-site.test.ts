@@ -142,6 +142,26 @@ for (const engine of await testEngines()) {
       assert.ok(dom.maybe('.neighbours a[rel="prev"]') || dom.maybe('.neighbours a[rel="next"]'));
     });
 
+    test('a translated statement links its versions with hreflang, x-default being the original', async () => {
+      const dom = new Dom(
+        await site.html('/statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an'),
+      );
+      const alternates = dom
+        .all('head link[rel="alternate"][hreflang]')
+        .map((link) => `${attr(link, 'hreflang')} ${new URL(attr(link, 'href') ?? '').pathname}`);
+      assert.deepEqual(alternates, [
+        'ar /statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an',
+        'en /statements/after-the-karacamli-earthquake-what-solidarity-needs-now',
+        'x-default /statements/after-the-karacamli-earthquake-what-solidarity-needs-now',
+      ]);
+      const single = new Dom(await site.html('/statements/ramon-villareal-is-free'));
+      assert.equal(
+        single.all('head link[hreflang]').length,
+        0,
+        'no alternates without translations',
+      );
+    });
+
     test('an Arabic statement is marked right-to-left in its own language', async () => {
       const dom = new Dom(await site.html('/statements/nahr-al-safa-laysa-mukabban-lil-nufayat'));
       const article = dom.one('article.statement');

@@ -12,6 +12,7 @@ import {
   listPublishedStatements,
 } from '../statements/index.ts';
 import { registerArchiveRoutes } from './archive-routes.ts';
+import { languageAlternates } from './language-alternates.ts';
 import { type CachedPage, type PageCache, pageCacheKey } from './page-cache.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { plainText } from './plain-text.ts';
@@ -162,6 +163,7 @@ export async function registerSiteRoutes(
           title: statement.title,
           description: plainText(summary.excerpt_html),
           canonical: canonical(statementUrl(statement.slug)),
+          alternates: languageAlternates(statement, translations, canonical),
         }),
         ...presentStatement(statement, translations, neighbours, state),
       });

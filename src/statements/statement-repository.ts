@@ -210,7 +210,12 @@ export async function findTranslations(
     .execute();
   return rows
     .filter((row) => row.status === 'published' && row.id !== statement.id)
-    .map(({ slug, title, language }) => ({ slug, title, language }));
+    .map(({ id, slug, title, language }) => ({
+      slug,
+      title,
+      language,
+      isOriginal: id === groupId,
+    }));
 }
 
 /** Creates or updates a statement by slug, with its signatories; leaves an identical one untouched. */
@@ -373,5 +378,7 @@ export async function publishedRange(db: Queryable): Promise<{ first: Date; last
         .executeTakeFirst(),
     ),
   );
-  return first && last ? { first: toDate(first.published_at), last: toDate(last.published_at) } : null;
+  return first && last
+    ? { first: toDate(first.published_at), last: toDate(last.published_at) }
+    : null;
 }

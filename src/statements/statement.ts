@@ -55,6 +55,8 @@ export interface TranslationLink {
   slug: string;
   title: string;
   language: string;
+  /** The version the others were translated from. */
+  isOriginal: boolean;
 }
 
 /** The statements published just before and after one, for reading on. */
