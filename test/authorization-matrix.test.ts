@@ -293,6 +293,15 @@ const MATRIX: MatrixRow[] = [
     allowed: SIGNED_IN,
     attempt: at('/admin/media', { alt: '' }),
   },
+  {
+    method: 'POST',
+    route: '/admin/statements/:id/translations',
+    allowed: ['admin', 'editor', 'contributor'],
+    attempt: async (fixtures) => ({
+      path: `/admin/statements/${await fixtures.draftStatement()}/translations`,
+      form: { language: 'fr' },
+    }),
+  },
   // Last, because it ends the sessions the rows above use.
   { method: 'POST', route: '/admin/logout', allowed: EVERYONE, attempt: at('/admin/logout', {}) },
 ];

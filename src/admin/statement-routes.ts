@@ -3,6 +3,7 @@ import { can } from '../accounts/policy.ts';
 import type { User } from '../accounts/user.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { instantToZonedLocal, zonedLocalToInstant } from '../content/zoned-time.ts';
+import type { Queryable } from '../db/database.ts';
 import { mediaLibraryPage } from '../media/media-library.ts';
 import { listOrganisations, type Organisation } from '../organisations/index.ts';
 import { readSettings, type SiteSettings } from '../settings/index.ts';
@@ -26,6 +27,11 @@ import {
   transitionStatement,
   updateStatement,
 } from '../statements/statement-service.ts';
+import {
+  createTranslation,
+  listTranslationVersions,
+  markTranslationCurrent,
+} from '../statements/translation-service.ts';
 import { isTransition, TRANSITION_RULES, transitionsFrom } from '../statements/workflow.ts';
 import {
   type AdminDependencies,
@@ -77,6 +83,33 @@ function statusLabel(status: string): string {
   );
 }
 
+/** Which language versions exist, which are outdated, and which of the site's languages are missing. */
+async function translationContext(
+  db: Queryable,
+  user: User,
+  settings: SiteSettings,
+  statement: EditableStatement,
+) {
+  const versions = await listTranslationVersions(db, statement.id);
+  const present = new Set(versions.map((version) => version.language));
+  const names = new Intl.DisplayNames(['en'], { type: 'language' });
+  const self = versions.find((version) => version.id === statement.id);
+  return {
+    versions: versions.map((version) => ({
+      ...version,
+      name: names.of(version.language) ?? version.language,
+      current: version.id === statement.id,
+      status_label: statusLabel(version.status),
+    })),
+    missing: can(user, 'statement.create')
+      ? settings.languages
+          .filter((language) => !present.has(language))
+          .map((language) => ({ code: language, name: names.of(language) ?? language }))
+      : [],
+    self_outdated: self?.outdated ?? false,
+  };
+}
+
 /** Statements in the back office: list, write, edit, preview, workflow, revisions. */
 export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDependencies): void {
   const db = deps.handle.db;
@@ -126,6 +159,8 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
             },
       transitions,
       media: (await mediaLibraryPage(db, 1, MEDIA_PICKER_SIZE)).cards,
+      translations:
+        statement === null ? null : await translationContext(db, user, settings, statement),
     };
   };
 
@@ -366,6 +401,9 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
           draft,
           readVersion(request.body),
         );
+        if (request.body.translation_up_to_date === 'yes') {
+          await markTranslationCurrent(deps.handle, editorOf(request), statement.id);
+        }
         await deps.contentChanged();
         return redirectWithNotice(reply, `/admin/statements/${statement.id}`, 'saved');
       } catch (error) {
@@ -415,6 +453,23 @@ export function registerStatementRoutes(admin: FastifyInstance, deps: AdminDepen
         return redirectWithNotice(reply, `/admin/statements/${statement.id}`, notice as 'saved');
       } catch (error) {
         if (error instanceof StatementConflictError) throw new AdminHttpError(409, error.message);
+        if (error instanceof StatementInputError)
+          throw new AdminHttpError(422, Object.values(error.fields).join(' '));
+        return translateServiceError(error);
+      }
+    },
+  );
+
+  admin.post<{ Params: { id: string }; Body: Body }>(
+    '/statements/:id/translations',
+    { config: { action: 'statement.create' } },
+    async (request, reply) => {
+      const statement = await loadStatement(request, 'statement.view');
+      const language = typeof request.body.language === 'string' ? request.body.language : '';
+      try {
+        const id = await createTranslation(deps.handle, editorOf(request), statement.id, language);
+        return redirectWithNotice(reply, `/admin/statements/${id}`, 'created');
+      } catch (error) {
         if (error instanceof StatementInputError)
           throw new AdminHttpError(422, Object.values(error.fields).join(' '));
         return translateServiceError(error);

@@ -38,6 +38,8 @@ export interface StatementTable {
   /** Optimistic lock: every save must name the version it started from. */
   version: Generated<number>;
   created_by: number | null;
+  /** For a translation: a hash of the original's text when the translation last caught up with it. */
+  translation_source_hash: string | null;
 }
 
 export interface StatementRevisionTable {
