@@ -8,6 +8,7 @@ import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { PageCache } from './site/page-cache.ts';
+import { registerSearchRoutes } from './site/search-routes.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
 import { SiteStateStore } from './site/site-state.ts';
 import { Theme } from './site/theme.ts';
@@ -48,6 +49,7 @@ export async function buildApp(
     trustProxy: config.trustProxy,
   });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
+  await registerSearchRoutes(server, { handle, theme, state, baseUrl: config.baseUrl });
   await registerPublicMedia(server, config);
   await registerAdmin(server, {
     config,

@@ -5,6 +5,7 @@ import { initialSchema } from './migrations/0001-initial-schema.ts';
 import { accountsAndAudit } from './migrations/0002-accounts-and-audit.ts';
 import { statementWorkflow } from './migrations/0003-statement-workflow.ts';
 import { media } from './migrations/0004-media.ts';
+import { search } from './migrations/0005-search.ts';
 import { translationSource } from './migrations/0006-translation-source.ts';
 
 /** Every migration, in order; names never change once released. */
@@ -14,6 +15,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0002-accounts-and-audit': accountsAndAudit(helpers),
     '0003-statement-workflow': statementWorkflow(helpers),
     '0004-media': media(helpers),
+    '0005-search': search(helpers),
     '0006-translation-source': translationSource(),
   };
 }

@@ -13,9 +13,8 @@ import type { SiteDependencies } from './site-routes.ts';
 import { formatLabel, type SiteState } from './site-state.ts';
 
 type Rendered = { status: number; html: string };
-// biome-ignore lint/suspicious/noExplicitAny: the route generics differ per route; the cache only needs url and reply
 type Serve = (
-  request: FastifyRequest<any>,
+  request: FastifyRequest,
   reply: FastifyReply,
   render: () => Promise<Rendered>,
 ) => unknown;
