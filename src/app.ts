@@ -7,6 +7,7 @@ import type { DatabaseHandle } from './db/connect.ts';
 import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
+import { LanguagePrefixes } from './site/language-prefixes.ts';
 import { PageCache } from './site/page-cache.ts';
 import { registerSearchRoutes } from './site/search-routes.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
@@ -37,7 +38,12 @@ export async function buildApp(
 ): Promise<App> {
   const theme = new Theme(config.themeDir);
   const cache = new PageCache(config.pageCacheEntries);
-  const state = new SiteStateStore(handle, theme);
+  const prefixes = new LanguagePrefixes();
+  const state = new SiteStateStore(handle, theme, (languages, defaultLanguage) =>
+    prefixes.update(languages, defaultLanguage),
+  );
+  // Language prefixes must be known before the first request is routed.
+  await state.get();
   const watcher = new ContentWatcher(handle, () => {
     cache.clear();
     state.forget();
@@ -47,6 +53,7 @@ export async function buildApp(
     logger,
     assetFolders: theme.assetFolders,
     trustProxy: config.trustProxy,
+    rewriteUrl: (request) => prefixes.rewrite(request),
   });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
   await registerSearchRoutes(server, { handle, theme, state, baseUrl: config.baseUrl });

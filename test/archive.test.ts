@@ -24,7 +24,7 @@ for (const engine of await testEngines()) {
       const years = dom.all('.archive-periods li').map(textOf);
       assert.deepEqual(years, [
         '2026 (11 statements)',
-        '2025 (20 statements)',
+        '2025 (18 statements)',
         '2024 (2 statements)',
       ]);
     });
@@ -43,7 +43,11 @@ for (const engine of await testEngines()) {
         .all('.archive-periods .count')
         .map((count) => Number(/\d+/.exec(textOf(count))?.[0]))
         .reduce((sum, count) => sum + count, 0);
-      assert.equal(total, 20, 'the months add up to the year');
+      assert.equal(
+        total,
+        18,
+        'the months add up to the year; translations are listed in their own language',
+      );
     });
 
     test('a month lists its statements like the front page', async () => {

@@ -135,7 +135,7 @@ for (const engine of await testEngines()) {
       const translation = dom.one('.translations a[hreflang="ar"]');
       assert.equal(
         attr(translation, 'href'),
-        '/statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an',
+        '/ar/statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an',
       );
       assert.equal(textOf(translation), 'العربية');
       assert.ok(dom.all('.statement-body p').length >= 3, 'the whole body is shown');
@@ -150,7 +150,7 @@ for (const engine of await testEngines()) {
         .all('head link[rel="alternate"][hreflang]')
         .map((link) => `${attr(link, 'hreflang')} ${new URL(attr(link, 'href') ?? '').pathname}`);
       assert.deepEqual(alternates, [
-        'ar /statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an',
+        'ar /ar/statements/bad-zilzal-karatshamli-ma-yahtajuhu-al-tadamun-al-an',
         'en /statements/after-the-karacamli-earthquake-what-solidarity-needs-now',
         'x-default /statements/after-the-karacamli-earthquake-what-solidarity-needs-now',
       ]);

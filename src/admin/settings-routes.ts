@@ -31,6 +31,7 @@ function readSettingsForm(body: Body): SettingsDraft {
     timezone: formField(body, 'timezone'),
     perPage: formField(body, 'per_page'),
     excerptWords: formField(body, 'excerpt_words'),
+    untranslated: formField(body, 'untranslated'),
     labels: formField(body, 'labels'),
   };
 }
@@ -61,6 +62,7 @@ export function registerSettingsRoutes(admin: FastifyInstance, deps: AdminDepend
           timezone: values.timezone,
           per_page: values.perPage,
           excerpt_words: values.excerptWords,
+          untranslated: values.untranslated,
           labels: values.labels,
         },
         time_zones: timeZoneOptions(values.timezone.trim()),

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -7,6 +8,8 @@ export interface ServerOptions {
   logger: Logger;
   assetFolders: string[];
   trustProxy: boolean;
+  /** Rewrites a request's URL before routing, e.g. to strip a language prefix. */
+  rewriteUrl?: (request: IncomingMessage) => string;
 }
 
 /** A route as registered: method and URL pattern, e.g. GET /admin/statements/:id. */
@@ -26,6 +29,7 @@ export async function createServer(
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     trustProxy: options.trustProxy,
+    ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: options.rewriteUrl }),
   });
   const routes: RouteRecord[] = [];
   server.addHook('onRoute', (route) => {

@@ -39,6 +39,7 @@ export const SITE_FIELDS = [
   'timezone',
   'per_page',
   'excerpt_words',
+  'untranslated',
   'labels',
 ] as const;
 export const ORGANISATION_FIELDS = ['name', 'country', 'website', 'language'] as const;

@@ -74,6 +74,7 @@ export async function exportContent(
     timezone: settings.timezone,
     per_page: settings.perPage,
     excerpt_words: settings.excerptWords,
+    untranslated: settings.untranslated,
   };
   if (Object.keys(settings.labels).length > 0) site.labels = settings.labels;
   await write('site.yaml', stringify(site, { lineWidth: 0 }));

@@ -76,6 +76,13 @@ function readSite(file: string, text: string): Partial<SiteSettings> {
   if (perPage !== null) site.perPage = perPage;
   const excerptWords = fields.optionalInteger('excerpt_words', 10, 2000);
   if (excerptWords !== null) site.excerptWords = excerptWords;
+  const untranslated = fields.optionalString('untranslated', 20);
+  if (untranslated !== null) {
+    site.untranslated =
+      untranslated === 'original' || untranslated === 'hide'
+        ? untranslated
+        : fields.fail('untranslated', 'must be "original" or "hide"');
+  }
   if (fields.has('labels')) site.labels = readLabels(fields, parseYaml(text, file).data.labels);
   return site;
 }

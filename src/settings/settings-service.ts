@@ -31,6 +31,7 @@ export interface SettingsDraft {
   timezone: string;
   perPage: string;
   excerptWords: string;
+  untranslated: string;
   labels: string;
 }
 
@@ -92,6 +93,7 @@ export function settingsDraftOf(settings: SiteSettings): SettingsDraft {
     timezone: settings.timezone,
     perPage: String(settings.perPage),
     excerptWords: String(settings.excerptWords),
+    untranslated: settings.untranslated,
     labels: labelsToText(settings.labels),
   };
 }
@@ -160,6 +162,7 @@ const FORM_FIELD_OF: Partial<Record<keyof SiteSettings, string>> = {
   timezone: 'timezone',
   perPage: 'per_page',
   excerptWords: 'excerpt_words',
+  untranslated: 'untranslated',
   labels: 'labels',
 };
 
@@ -208,6 +211,7 @@ export function parseSettingsDraft(draft: SettingsDraft, current: SiteSettings):
     timezone: draft.timezone.trim(),
     perPage: parseWholeNumber(draft.perPage),
     excerptWords: parseWholeNumber(draft.excerptWords),
+    untranslated: draft.untranslated === 'hide' ? 'hide' : 'original',
     labels,
   };
 

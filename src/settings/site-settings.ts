@@ -9,6 +9,8 @@ export interface SiteSettings {
   timezone: string;
   perPage: number;
   excerptWords: number;
+  /** What a language's listings do with statements not translated into it: show the original, or hide them. */
+  untranslated: 'original' | 'hide';
   /** Overrides for interface labels, by key (see the theme's locales). */
   labels: Record<string, string>;
 }
@@ -23,6 +25,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   timezone: 'UTC',
   perPage: 10,
   excerptWords: 150,
+  untranslated: 'original',
   labels: {},
 };
 
@@ -90,6 +93,9 @@ export function validateSettings(settings: SiteSettings): SiteSettings {
     settings.excerptWords > 2000
   ) {
     throw new SettingsValidationError('excerpt_words', 'must be a whole number from 10 to 2000');
+  }
+  if (settings.untranslated !== 'original' && settings.untranslated !== 'hide') {
+    throw new SettingsValidationError('untranslated', 'must be "original" or "hide"');
   }
   if (!settings.aboutPath.startsWith('/'))
     throw new SettingsValidationError('about_path', 'must start with /');

@@ -6,11 +6,13 @@ import {
   publishedRange,
 } from '../statements/index.ts';
 import { monthName, periodBounds, yearInZone } from './archive-periods.ts';
+import { requestLanguage } from './language-prefixes.ts';
+import type { PageContext } from './layout-context.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { pluralLabel } from './plural-label.ts';
 import { presentStatementSummary } from './site-presenter.ts';
 import type { SiteDependencies } from './site-routes.ts';
-import { formatLabel, type SiteState } from './site-state.ts';
+import { formatLabel, localPath, type SiteState } from './site-state.ts';
 
 type Rendered = { status: number; html: string };
 type Serve = (
@@ -24,7 +26,7 @@ export function registerArchiveRoutes(
   server: FastifyInstance,
   deps: SiteDependencies,
   serveCached: Serve,
-  layoutContext: (state: SiteState, page: Record<string, unknown>) => Record<string, unknown>,
+  layoutContext: (state: SiteState, page: PageContext) => Record<string, unknown>,
 ): void {
   const { handle, theme, state: store, baseUrl } = deps;
   const db = handle.db;
@@ -38,7 +40,7 @@ export function registerArchiveRoutes(
 
   server.get('/archive', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const { timezone, language } = state.settings;
       const range = await publishedRange(db);
       const years = [];
@@ -49,11 +51,11 @@ export function registerArchiveRoutes(
           year -= 1
         ) {
           const { from, to } = periodBounds(timezone, year, null);
-          const count = await countPublishedBetween(db, from, to);
+          const count = await countPublishedBetween(db, from, to, state.view);
           if (count > 0)
             years.push({
               label: String(year),
-              url: `/archive/${year}`,
+              url: localPath(state, `/archive/${year}`),
               count: pluralLabel(state.labels, 'archive_count', count, language),
             });
         }
@@ -64,7 +66,8 @@ export function registerArchiveRoutes(
           kind: 'archive',
           section: 'archive',
           title,
-          canonical: `${baseUrl}/archive`,
+          path: '/archive',
+          canonical: `${baseUrl}${localPath(state, '/archive')}`,
         }),
         heading: title,
         periods: years,
@@ -75,17 +78,17 @@ export function registerArchiveRoutes(
 
   server.get<{ Params: { year: string } }>('/archive/:year', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const { timezone, language } = state.settings;
       const year = parseYear(request.params.year, state);
       const months = [];
       for (let month = 12; month >= 1; month -= 1) {
         const { from, to } = periodBounds(timezone, year, month);
-        const count = await countPublishedBetween(db, from, to);
+        const count = await countPublishedBetween(db, from, to, state.view);
         if (count > 0) {
           months.push({
             label: monthName(year, month, language),
-            url: `/archive/${year}/${String(month).padStart(2, '0')}`,
+            url: localPath(state, `/archive/${year}/${String(month).padStart(2, '0')}`),
             count: pluralLabel(state.labels, 'archive_count', count, language),
           });
         }
@@ -97,11 +100,12 @@ export function registerArchiveRoutes(
           kind: 'archive',
           section: 'archive',
           title,
-          canonical: `${baseUrl}/archive/${year}`,
+          path: `/archive/${year}`,
+          canonical: `${baseUrl}${localPath(state, `/archive/${year}`)}`,
         }),
         heading: title,
         periods: months,
-        up: { url: '/archive', label: state.labels.archive_title },
+        up: { url: localPath(state, '/archive'), label: state.labels.archive_title },
       });
       return { status: 200, html };
     }),
@@ -111,7 +115,7 @@ export function registerArchiveRoutes(
     '/archive/:year/:month',
     (request, reply) =>
       serveCached(request, reply, async () => {
-        const state = await store.get();
+        const state = await store.get(requestLanguage(request));
         const { timezone, language, perPage } = state.settings;
         const year = parseYear(request.params.year, state);
         if (!/^(0[1-9]|1[0-2])$/.test(request.params.month)) throw notFound(state);
@@ -124,9 +128,9 @@ export function registerArchiveRoutes(
             state.labels.bad_page_number ?? '',
           );
         const { from, to } = periodBounds(timezone, year, month);
-        const total = await countPublishedBetween(db, from, to);
+        const total = await countPublishedBetween(db, from, to, state.view);
         const path = `/archive/${year}/${request.params.month}`;
-        const pagination = paginate(path, current, total, perPage, '');
+        const pagination = paginate(localPath(state, path), current, total, perPage, '');
         if (total === 0 || current > pagination.pages) throw notFound(state);
         pagination.label = formatLabel(state.labels.page_of ?? '', {
           page: current,
@@ -138,6 +142,7 @@ export function registerArchiveRoutes(
           to,
           perPage,
           (current - 1) * perPage,
+          state.view,
         );
         const title = formatLabel(state.labels.archive_month_title ?? '{month}', {
           month: monthName(year, month, language),
@@ -147,7 +152,8 @@ export function registerArchiveRoutes(
             kind: 'archive',
             section: 'archive',
             title,
-            canonical: `${baseUrl}${current === 1 ? path : `${path}?page=${current}`}`,
+            path,
+            canonical: `${baseUrl}${localPath(state, current === 1 ? path : `${path}?page=${current}`)}`,
             prev: pagination.newer,
             next: pagination.older,
           }),
@@ -156,7 +162,7 @@ export function registerArchiveRoutes(
           statements: statements.map((statement) => presentStatementSummary(statement, state)),
           heading_level: 2,
           pagination,
-          up: { url: `/archive/${year}`, label: String(year) },
+          up: { url: localPath(state, `/archive/${year}`), label: String(year) },
         });
         return { status: 200, html };
       }),

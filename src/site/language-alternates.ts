@@ -1,5 +1,6 @@
 import type { Statement, TranslationLink } from '../statements/index.ts';
 import { statementUrl } from './site-presenter.ts';
+import { localPath, prefixOfLanguage, type SiteState } from './site-state.ts';
 
 export interface LanguageAlternate {
   hreflang: string;
@@ -11,6 +12,7 @@ export function languageAlternates(
   statement: Statement,
   translations: TranslationLink[],
   absolute: (path: string) => string,
+  state: SiteState,
 ): LanguageAlternate[] {
   if (translations.length === 0) return [];
   const versions = [
@@ -25,8 +27,33 @@ export function languageAlternates(
   return [
     ...versions.map((version) => ({
       hreflang: version.language,
-      href: absolute(statementUrl(version.slug)),
+      href: absolute(`${prefixOfLanguage(state, version.language)}${statementUrl(version.slug)}`),
     })),
-    ...(original ? [{ hreflang: 'x-default', href: absolute(statementUrl(original.slug)) }] : []),
+    ...(original
+      ? [
+          {
+            hreflang: 'x-default',
+            href: absolute(
+              `${prefixOfLanguage(state, original.language)}${statementUrl(original.slug)}`,
+            ),
+          },
+        ]
+      : []),
+  ];
+}
+
+/** hreflang links for a page that exists in every language of the site: the same path under each prefix. */
+export function pageAlternates(
+  path: string,
+  state: SiteState,
+  absolute: (path: string) => string,
+): LanguageAlternate[] {
+  if (state.languages.length < 2) return [];
+  return [
+    ...state.languages.map((language) => ({
+      hreflang: language,
+      href: absolute(localPath({ prefix: prefixOfLanguage(state, language) }, path)),
+    })),
+    { hreflang: 'x-default', href: absolute(path) },
   ];
 }

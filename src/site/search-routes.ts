@@ -4,13 +4,16 @@ import { PublicError } from '../http/public-error.ts';
 import { listOrganisations } from '../organisations/index.ts';
 import { highlightToHtml, parseQuery, type SearchFilters, searchAdapter } from '../search/index.ts';
 import { findSignatories, publishedRange } from '../statements/index.ts';
+import { periodBounds } from './archive-periods.ts';
+import { requestLanguage } from './language-prefixes.ts';
 import { countryName, nativeLanguageName, textDirection } from './languages.ts';
+import { buildLayoutContext, type PageContext } from './layout-context.ts';
 import { formatLongDate, isoDateInZone } from './long-date.ts';
 import { parsePageNumber } from './page-number.ts';
 import { pluralLabel } from './plural-label.ts';
 import { sendPage, toCachedPage } from './send-page.ts';
 import { organisationUrl, statementUrl } from './site-presenter.ts';
-import { formatLabel, type SiteState, type SiteStateStore } from './site-state.ts';
+import { formatLabel, localPath, type SiteState, type SiteStateStore } from './site-state.ts';
 import type { Theme } from './theme.ts';
 
 export interface SearchDependencies {
@@ -35,37 +38,6 @@ function firstString(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The offset of a time zone from UTC at an instant, in milliseconds. */
-function zoneOffset(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(instant);
-  const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value ?? 0);
-  const local = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
-  return local - Math.floor(instant / 1000) * 1000;
-}
-
-/** The instant a year starts in the site's time zone. */
-function yearStart(year: number, timeZone: string): Date {
-  const guess = Date.UTC(year, 0, 1);
-  const first = guess - zoneOffset(guess, timeZone);
-  return new Date(guess - zoneOffset(first, timeZone));
-}
-
 /** `/search?q=`: full-text search of published statements, with filters and pages. */
 export async function registerSearchRoutes(
   server: FastifyInstance,
@@ -75,18 +47,8 @@ export async function registerSearchRoutes(
   const db = handle.db;
   const adapter = searchAdapter(handle.engine);
 
-  const layoutContext = (state: SiteState, page: Record<string, unknown>) => ({
-    site: {
-      title: state.settings.title,
-      intro_html: state.introHtml,
-      about_label: state.settings.aboutLabel || state.labels.find_out_more,
-      about_path: state.settings.aboutPath,
-      stylesheet: theme.assetUrl('style.css'),
-      favicon: theme.assetUrl('favicon.svg'),
-    },
-    labels: state.labels,
-    page: { language: state.settings.language, dir: state.direction, ...page },
-  });
+  const layoutContext = (state: SiteState, page: PageContext) =>
+    buildLayoutContext(theme, baseUrl, state, page);
 
   /** What each filter may be set to: only values that can match something are offered or accepted. */
   const filterOptions = async (
@@ -134,7 +96,7 @@ export async function registerSearchRoutes(
   };
 
   server.get('/search', async (request, reply) => {
-    const state = await store.get();
+    const state = await store.get(requestLanguage(request));
     const { labels, settings } = state;
     const raw = request.query as Record<string, unknown>;
     const queryText = firstString(raw.q) ?? '';
@@ -164,8 +126,9 @@ export async function registerSearchRoutes(
       filters.organisationId = organisationIds.get(chosen.organisation);
     if (chosen.year !== undefined) {
       const year = Number(chosen.year);
-      filters.publishedFrom = yearStart(year, settings.timezone);
-      filters.publishedTo = yearStart(year + 1, settings.timezone);
+      const { from, to } = periodBounds(settings.timezone, year, null);
+      filters.publishedFrom = from;
+      filters.publishedTo = to;
     }
 
     const link = (page: number) => {
@@ -175,7 +138,7 @@ export async function registerSearchRoutes(
         if (value !== undefined) params.set(name, value);
       }
       if (page > 1) params.set('page', String(page));
-      return `/search?${params.toString()}`;
+      return localPath(state, `/search?${params.toString()}`);
     };
 
     let results: unknown[] = [];
@@ -201,7 +164,7 @@ export async function registerSearchRoutes(
         found.hits.map((hit) => hit.id),
       );
       results = found.hits.map((hit) => ({
-        url: statementUrl(hit.slug),
+        url: localPath(state, statementUrl(hit.slug)),
         title: hit.title,
         language: hit.language,
         dir: textDirection(hit.language),
@@ -209,7 +172,7 @@ export async function registerSearchRoutes(
         date_iso: isoDateInZone(hit.publishedAt, settings.timezone),
         date_long: formatLongDate(hit.publishedAt, settings.language, settings.timezone),
         signatories: (signatories.get(hit.id) ?? []).map((organisation) => ({
-          url: organisationUrl(organisation.slug),
+          url: localPath(state, organisationUrl(organisation.slug)),
           name: organisation.name,
         })),
         snippet_html: highlightToHtml(hit.snippet.replace(/\s+/g, ' ').trim()),
@@ -240,7 +203,11 @@ export async function registerSearchRoutes(
           parsed.kind === 'terms'
             ? formatLabel(labels.search_results_for ?? '', { query: queryText })
             : labels.search_title,
-        canonical: parsed.kind === 'terms' ? `${baseUrl}${link(current)}` : `${baseUrl}/search`,
+        path: '/search',
+        canonical:
+          parsed.kind === 'terms'
+            ? `${baseUrl}${link(current)}`
+            : `${baseUrl}${localPath(state, '/search')}`,
         prev: pagination?.newer ?? null,
         next: pagination?.older ?? null,
       }),

@@ -8,7 +8,7 @@ import type {
 import { cachedExcerpt } from './excerpt-cache.ts';
 import { countryName, nativeLanguageName, textDirection } from './languages.ts';
 import { formatLongDate, isoDateInZone } from './long-date.ts';
-import type { SiteState } from './site-state.ts';
+import { formatLabel, localPath, prefixOfLanguage, type SiteState } from './site-state.ts';
 
 export function statementUrl(slug: string): string {
   return `/statements/${encodeURIComponent(slug)}`;
@@ -22,7 +22,7 @@ export function organisationUrl(slug: string): string {
 export function presentStatementSummary(statement: StatementListing, state: SiteState) {
   const { settings } = state;
   return {
-    url: statementUrl(statement.slug),
+    url: localPath(state, statementUrl(statement.slug)),
     title: statement.title,
     language: statement.language,
     dir: textDirection(statement.language),
@@ -30,21 +30,36 @@ export function presentStatementSummary(statement: StatementListing, state: Site
     date_iso: isoDateInZone(statement.publishedAt, settings.timezone),
     date_long: formatLongDate(statement.publishedAt, settings.language, settings.timezone),
     excerpt_html: cachedExcerpt(statement, settings.excerptWords),
+    untranslated_note:
+      statement.language === settings.language
+        ? null
+        : formatLabel(state.labels.untranslated_note ?? '', {
+            language: languageName(statement.language, settings.language),
+          }),
   };
 }
 
 function presentSignatory(organisation: OrganisationSummary, state: SiteState) {
   return {
-    url: organisationUrl(organisation.slug),
+    url: localPath(state, organisationUrl(organisation.slug)),
     name: organisation.name,
     country_name: countryName(organisation.country, state.settings.language),
   };
 }
 
-function presentNeighbour(neighbour: StatementNeighbours['newer']) {
+/** A language's name in the page's language, e.g. "Arabic" on an English page. */
+function languageName(language: string, pageLanguage: string): string {
+  return (
+    new Intl.DisplayNames([pageLanguage, 'en'], { type: 'language', fallback: 'code' }).of(
+      language,
+    ) ?? language
+  );
+}
+
+function presentNeighbour(neighbour: StatementNeighbours['newer'], state: SiteState) {
   if (neighbour === null) return null;
   return {
-    url: statementUrl(neighbour.slug),
+    url: localPath(state, statementUrl(neighbour.slug)),
     title: neighbour.title,
     language: neighbour.language,
     dir: textDirection(neighbour.language),
@@ -71,14 +86,14 @@ export function presentStatement(
         presentSignatory(organisation, state),
       ),
       translations: translations.map((translation) => ({
-        url: statementUrl(translation.slug),
+        url: `${prefixOfLanguage(state, translation.language)}${statementUrl(translation.slug)}`,
         language: translation.language,
         language_name: nativeLanguageName(translation.language),
       })),
     },
     neighbours: {
-      newer: presentNeighbour(neighbours.newer),
-      older: presentNeighbour(neighbours.older),
+      newer: presentNeighbour(neighbours.newer, state),
+      older: presentNeighbour(neighbours.older, state),
     },
   };
 }
@@ -92,7 +107,7 @@ function websiteLabel(website: string): string {
 export function presentOrganisation(organisation: Organisation, state: SiteState) {
   const firstParagraph = /<p>[\s\S]*?<\/p>/.exec(organisation.descriptionHtml)?.[0] ?? '';
   return {
-    url: organisationUrl(organisation.slug),
+    url: localPath(state, organisationUrl(organisation.slug)),
     name: organisation.name,
     language: organisation.language,
     dir: textDirection(organisation.language),

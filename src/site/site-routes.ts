@@ -13,6 +13,9 @@ import {
 } from '../statements/index.ts';
 import { registerArchiveRoutes } from './archive-routes.ts';
 import { languageAlternates } from './language-alternates.ts';
+import { registerLanguageChoice } from './language-choice.ts';
+import { requestLanguage } from './language-prefixes.ts';
+import { buildLayoutContext, type PageContext } from './layout-context.ts';
 import { type CachedPage, type PageCache, pageCacheKey } from './page-cache.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { plainText } from './plain-text.ts';
@@ -25,7 +28,13 @@ import {
   presentStatementSummary,
   statementUrl,
 } from './site-presenter.ts';
-import { formatLabel, type SiteState, type SiteStateStore } from './site-state.ts';
+import {
+  formatLabel,
+  localPath,
+  prefixOfLanguage,
+  type SiteState,
+  type SiteStateStore,
+} from './site-state.ts';
 import type { Theme } from './theme.ts';
 
 export interface SiteDependencies {
@@ -46,18 +55,8 @@ export async function registerSiteRoutes(
   const { handle, theme, state: store, cache, baseUrl } = deps;
   const db = handle.db;
 
-  const layoutContext = (state: SiteState, page: Record<string, unknown>) => ({
-    site: {
-      title: state.settings.title,
-      intro_html: state.introHtml,
-      about_label: state.settings.aboutLabel || state.labels.find_out_more,
-      about_path: state.settings.aboutPath,
-      stylesheet: theme.assetUrl('style.css'),
-      favicon: theme.assetUrl('favicon.svg'),
-    },
-    labels: state.labels,
-    page: { language: state.settings.language, dir: state.direction, ...page },
-  });
+  const layoutContext = (state: SiteState, page: PageContext) =>
+    buildLayoutContext(theme, baseUrl, state, page);
 
   const pageNumberOrFail = (request: FastifyRequest, state: SiteState): number => {
     const page = parsePageNumber((request.query as Record<string, unknown>).page);
@@ -84,7 +83,7 @@ export async function registerSiteRoutes(
     reply: FastifyReply,
     render: () => Promise<Rendered>,
   ) => {
-    const key = pageCacheKey(request.url);
+    const key = `${requestLanguage(request) ?? ''}|${pageCacheKey(request.url)}`;
     let page: CachedPage | undefined = cache.get(key);
     if (page === undefined) {
       const rendered = await render();
@@ -100,15 +99,16 @@ export async function registerSiteRoutes(
 
   server.get('/', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
       const total = state.publishedCount;
       const statements = await listPublishedStatements(db, {
+        view: state.view,
         limit: perPage,
         offset: (current - 1) * perPage,
       });
-      const pagination = paginate('/', current, total, perPage, '');
+      const pagination = paginate(localPath(state, '/'), current, total, perPage, '');
       if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
       pagination.label = formatLabel(state.labels.page_of ?? '', {
         page: current,
@@ -124,7 +124,8 @@ export async function registerSiteRoutes(
           section: 'statements',
           title,
           description: plainText(state.introHtml),
-          canonical: canonical(current === 1 ? '/' : `/?page=${current}`),
+          path: '/',
+          canonical: canonical(localPath(state, current === 1 ? '/' : `/?page=${current}`)),
           prev: pagination.newer,
           next: pagination.older,
         }),
@@ -138,12 +139,12 @@ export async function registerSiteRoutes(
 
   server.get<{ Params: { slug: string } }>('/statements/:slug', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const statement = await findPublishedStatementBySlug(db, request.params.slug);
       if (statement === undefined) {
         const movedTo = await findRedirectedSlug(db, request.params.slug);
         if (movedTo !== undefined)
-          return { status: 301, html: '', location: statementUrl(movedTo) };
+          return { status: 301, html: '', location: localPath(state, statementUrl(movedTo)) };
       }
       if (statement === undefined)
         throw new PublicError(
@@ -162,8 +163,18 @@ export async function registerSiteRoutes(
           section: 'statements',
           title: statement.title,
           description: plainText(summary.excerpt_html),
-          canonical: canonical(statementUrl(statement.slug)),
-          alternates: languageAlternates(statement, translations, canonical),
+          canonical: canonical(
+            `${prefixOfLanguage(state, statement.language)}${statementUrl(statement.slug)}`,
+          ),
+          alternates: languageAlternates(statement, translations, canonical, state),
+          translationsByLanguage: new Map(
+            [{ language: statement.language, slug: statement.slug }, ...translations].map(
+              (version) => [
+                version.language,
+                `${prefixOfLanguage(state, version.language)}${statementUrl(version.slug)}`,
+              ],
+            ),
+          ),
         }),
         ...presentStatement(statement, translations, neighbours, state),
       });
@@ -173,7 +184,7 @@ export async function registerSiteRoutes(
 
   server.get('/organisations', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const organisations = await listOrganisations(db);
       const html = await theme.render('organisations', {
         ...layoutContext(state, {
@@ -181,7 +192,8 @@ export async function registerSiteRoutes(
           section: 'organisations',
           title: state.labels.member_organisations,
           description: state.labels.organisations_intro,
-          canonical: canonical('/organisations'),
+          path: '/organisations',
+          canonical: canonical(localPath(state, '/organisations')),
         }),
         countries: presentDirectory(organisations, state),
       });
@@ -191,7 +203,7 @@ export async function registerSiteRoutes(
 
   server.get<{ Params: { slug: string } }>('/organisations/:slug', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const organisation = await findOrganisationBySlug(db, request.params.slug);
       if (organisation === undefined)
         throw new PublicError(
@@ -202,15 +214,16 @@ export async function registerSiteRoutes(
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
       const [total, statements] = await Promise.all([
-        countPublishedStatements(db, organisation.id),
+        countPublishedStatements(db, organisation.id, state.view),
         listPublishedStatements(db, {
+          view: state.view,
           organisationId: organisation.id,
           limit: perPage,
           offset: (current - 1) * perPage,
         }),
       ]);
       const path = organisationUrl(organisation.slug);
-      const pagination = paginate(path, current, total, perPage, '');
+      const pagination = paginate(localPath(state, path), current, total, perPage, '');
       if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
       pagination.label = formatLabel(state.labels.page_of ?? '', {
         page: current,
@@ -222,7 +235,8 @@ export async function registerSiteRoutes(
           section: 'organisations',
           title: organisation.name,
           description: plainText(organisation.descriptionHtml),
-          canonical: canonical(current === 1 ? path : `${path}?page=${current}`),
+          path,
+          canonical: canonical(localPath(state, current === 1 ? path : `${path}?page=${current}`)),
           prev: pagination.newer,
           next: pagination.older,
         }),
@@ -238,10 +252,11 @@ export async function registerSiteRoutes(
   );
 
   registerArchiveRoutes(server, deps, serveCached, layoutContext);
+  registerLanguageChoice(server, store);
 
   server.get<{ Params: { slug: string } }>('/:slug', (request, reply) =>
     serveCached(request, reply, async () => {
-      const state = await store.get();
+      const state = await store.get(requestLanguage(request));
       const page = await findPageBySlug(db, request.params.slug);
       if (page === undefined)
         throw new PublicError(
@@ -256,7 +271,8 @@ export async function registerSiteRoutes(
           section: path === state.settings.aboutPath ? 'about' : 'page',
           title: page.title,
           description: plainText(page.bodyHtml),
-          canonical: canonical(path),
+          path,
+          canonical: canonical(localPath(state, path)),
         }),
         content_page: { title: page.title, body_html: page.bodyHtml },
       });
@@ -264,8 +280,12 @@ export async function registerSiteRoutes(
     }),
   );
 
-  const renderError = async (title: string, message: string): Promise<string> => {
-    const state = await store.get();
+  const renderError = async (
+    request: FastifyRequest,
+    title: string,
+    message: string,
+  ): Promise<string> => {
+    const state = await store.get(requestLanguage(request));
     return theme.render('error', {
       ...layoutContext(state, { kind: 'error', section: 'error', title }),
       error: { title, message },
@@ -273,9 +293,9 @@ export async function registerSiteRoutes(
   };
 
   server.setNotFoundHandler(async (request, reply) => {
-    const state = await store.get();
+    const state = await store.get(requestLanguage(request));
     const title = state.labels.not_found_title ?? 'Page not found';
-    const html = await renderError(title, state.labels.not_found_body ?? '');
+    const html = await renderError(request, title, state.labels.not_found_body ?? '');
     return sendPage(request, reply, toCachedPage(404, html));
   });
 
@@ -298,11 +318,11 @@ export async function registerSiteRoutes(
     }
     try {
       if (status === 500) {
-        const state = await store.get();
+        const state = await store.get(requestLanguage(request));
         title = state.labels.server_error_title ?? title;
         message = state.labels.server_error_body ?? message;
       }
-      const html = await renderError(title, message);
+      const html = await renderError(request, title, message);
       return sendPage(request, reply, toCachedPage(status, html));
     } catch (renderFailure) {
       request.log.error({ err: renderFailure }, 'The error page itself could not be rendered');

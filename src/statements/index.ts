@@ -18,6 +18,7 @@ export {
   findRedirectedSlug,
   findSignatories,
   findTranslations,
+  type LanguageView,
   listAllStatements,
   listPublishedBetween,
   listPublishedStatements,

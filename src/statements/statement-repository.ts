@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import { renderMarkdown } from '../content/markdown.ts';
-import { type Queryable, type Timestamp, toDate } from '../db/database.ts';
+import { type Database, type Queryable, type Timestamp, toDate } from '../db/database.ts';
 import type { OrganisationSummary, UpsertOutcome } from '../organisations/index.ts';
 import {
   isStatementStatus,
@@ -102,7 +103,37 @@ export async function findSignatories(
   return byStatement;
 }
 
+/** Which statements a language's listings show: its own, and optionally originals not translated into it. */
+export interface LanguageView {
+  language: string;
+  includeUntranslated: boolean;
+}
+
+function inLanguage(view: LanguageView) {
+  return (eb: ExpressionBuilder<Database, 'statements'>) => {
+    const own = eb('statements.language', '=', view.language);
+    if (!view.includeUntranslated) return own;
+    return eb.or([
+      own,
+      eb.and([
+        eb('statements.translation_of_id', 'is', null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('statements as translation')
+              .select('translation.id')
+              .whereRef('translation.translation_of_id', '=', 'statements.id')
+              .where('translation.language', '=', view.language)
+              .where('translation.status', '=', 'published'),
+          ),
+        ),
+      ]),
+    ]);
+  };
+}
+
 export interface PublishedQuery {
+  view?: LanguageView;
   organisationId?: number;
   limit: number;
   offset: number;
@@ -121,6 +152,7 @@ export async function listPublishedStatements(
     .orderBy('statements.id', 'desc')
     .limit(query.limit)
     .offset(query.offset);
+  if (query.view !== undefined) select = select.where(inLanguage(query.view));
   if (query.organisationId !== undefined) {
     select = select
       .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
@@ -137,11 +169,13 @@ export async function listPublishedStatements(
 export async function countPublishedStatements(
   db: Queryable,
   organisationId?: number,
+  view?: LanguageView,
 ): Promise<number> {
   let select = db
     .selectFrom('statements')
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('statements.status', '=', 'published');
+  if (view !== undefined) select = select.where(inLanguage(view));
   if (organisationId !== undefined) {
     select = select
       .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
@@ -328,14 +362,20 @@ export async function findRedirectedSlug(
 }
 
 /** How many statements were published in [from, to); the range keeps it an index scan on both engines. */
-export async function countPublishedBetween(db: Queryable, from: Date, to: Date): Promise<number> {
-  const row = await db
+export async function countPublishedBetween(
+  db: Queryable,
+  from: Date,
+  to: Date,
+  view?: LanguageView,
+): Promise<number> {
+  let select = db
     .selectFrom('statements')
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('status', '=', 'published')
-    .where('published_at', '>=', from)
-    .where('published_at', '<', to)
-    .executeTakeFirstOrThrow();
+    .where('statements.status', '=', 'published')
+    .where('statements.published_at', '>=', from)
+    .where('statements.published_at', '<', to);
+  if (view !== undefined) select = select.where(inLanguage(view));
+  const row = await select.executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
@@ -346,8 +386,9 @@ export async function listPublishedBetween(
   to: Date,
   limit: number,
   offset: number,
+  view?: LanguageView,
 ): Promise<StatementListing[]> {
-  const rows = await db
+  let select = db
     .selectFrom('statements')
     .select(LISTING_COLUMNS)
     .where('statements.status', '=', 'published')
@@ -356,8 +397,9 @@ export async function listPublishedBetween(
     .orderBy('statements.published_at', 'desc')
     .orderBy('statements.id', 'desc')
     .limit(limit)
-    .offset(offset)
-    .execute();
+    .offset(offset);
+  if (view !== undefined) select = select.where(inLanguage(view));
+  const rows = await select.execute();
   const signatories = await findSignatories(
     db,
     rows.map((row) => row.id),
