@@ -181,7 +181,30 @@ for (const engine of runBrowser ? await testEngines() : []) {
       await page.goto(`${site.origin}/`);
       assert.deepEqual(await accessibilityViolations(page), [], 'front page');
       await shot(page, 'phone-front-page');
-      await page.goto(`${site.origin}/statements/nahr-al-safa-laysa-mukabban-lil-nufayat`);
+      await page.goto(`${site.origin}/ar/`);
+      assert.equal(
+        await page
+          .locator('html')
+          .evaluate(
+            (element) =>
+              (globalThis as unknown as BrowserGlobals).getComputedStyle(element).direction,
+          ),
+        'rtl',
+      );
+      assert.equal(
+        await page
+          .locator('.site-header nav li')
+          .first()
+          .evaluate(
+            (element) =>
+              (globalThis as unknown as BrowserGlobals).getComputedStyle(element).direction,
+          ),
+        'rtl',
+      );
+      assert.deepEqual(await accessibilityViolations(page), [], 'Arabic front page');
+      await shot(page, 'phone-arabic-front-page');
+      await page.goto(`${site.origin}/ar/statements/nahr-al-safa-laysa-mukabban-lil-nufayat`);
+      await shot(page, 'phone-arabic-statement');
       assert.equal(
         await page
           .locator('article.statement')
