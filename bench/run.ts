@@ -11,6 +11,7 @@ import {
   startProjectServer,
   waitUntilAnswering,
 } from './processes.ts';
+import { runSearchBench, SEARCH_STATEMENTS } from './search.ts';
 import { SEED_PER_PAGE, seedDatabase } from './seed.ts';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -24,6 +25,13 @@ Options:
   --duration S      seconds per measured load run (default 10)
   --connections C   concurrent connections (default 50)
   --profile DIR     write a V8 CPU profile of the server process into DIR
+  --search          instead: the search benchmark. Seeds --statements (default 100000)
+                    statements into a temporary SQLite file and into a new PostgreSQL
+                    database on postgres://postgres@127.0.0.1:5432/postgres (override with
+                    BENCH_POSTGRES_URL; dropped at the end), then times 200 searches on each
+                    through the search adapter and through /search (target p95 < 20 ms).
+                    Takes 10-20 minutes; not part of the default run. BENCH_SEARCH_BUDGET_S
+                    (default 60) caps the seconds spent per engine on each measured part.
   -h, --help        show this help
 `;
 
@@ -36,6 +44,7 @@ interface Options {
   durationSeconds: number;
   connections: number;
   profileDir: string | undefined;
+  search: boolean;
 }
 
 /** A mistake on the command line: reported in one line, without a stack. */
@@ -58,6 +67,7 @@ function parseCommandLine(argv: string[]) {
       duration: { type: 'string' },
       connections: { type: 'string' },
       profile: { type: 'string' },
+      search: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -72,8 +82,14 @@ function readOptions(argv: string[]): Options | null {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return null;
+  const search = values.search ?? false;
   return {
-    statements: positiveInteger('statements', values.statements, 10_000),
+    search,
+    statements: positiveInteger(
+      'statements',
+      values.statements,
+      search ? SEARCH_STATEMENTS : 10_000,
+    ),
     durationSeconds: positiveInteger('duration', values.duration, 10),
     connections: positiveInteger('connections', values.connections, 50),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
@@ -201,6 +217,10 @@ async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   if (options === null) {
     process.stdout.write(HELP);
+    return;
+  }
+  if (options.search) {
+    await runSearchBench(options.statements, { log, seedProgress, table });
     return;
   }
   const cleanup = new Cleanup();

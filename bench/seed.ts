@@ -1,8 +1,10 @@
 import { parseDatabaseUrl } from '../src/config.ts';
 import { renderMarkdown } from '../src/content/markdown.ts';
+import type { DatabaseHandle } from '../src/db/connect.ts';
 import { openDatabase } from '../src/db/connect.ts';
 import type { Queryable } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { searchAdapter } from '../src/search/index.ts';
 import { writeSettings } from '../src/settings/index.ts';
 
 export interface SeedResult {
@@ -11,6 +13,8 @@ export interface SeedResult {
   milliseconds: number;
   /** A slug from the middle of the listing, for the statement page measurements. */
   sampleSlug: string;
+  /** With `deferSearchIndex`: the part of `milliseconds` spent building the search index. */
+  indexMilliseconds?: number;
 }
 
 export type SeedProgress = (done: number, total: number) => void;
@@ -23,7 +27,7 @@ const YEAR_MS = 365.25 * 24 * 3600 * 1000;
 /** Statements per listing page on the seeded site. */
 export const SEED_PER_PAGE = 10;
 
-const WORDS = (
+export const WORDS = (
   'network solidarity workers tenants housing rights community members organisation ' +
   'campaign statement government ministry council city river pollution eviction families ' +
   'migrants domestic wages contract union strike meeting assembly neighbourhood support ' +
@@ -41,7 +45,7 @@ const WORDS = (
   'the a of and to in for with on by from at as that which who their our we they'
 ).split(' ');
 
-const ORGANISATIONS = [
+export const ORGANISATIONS = [
   ['liffeyside-tenants', 'Liffeyside Tenants Union', 'IE', 'en'],
   ['nahr-association', 'Nahr Association for the River', 'LB', 'ar'],
   ['emek-dayanisma', 'Emek Dayanışma Ağı', 'TR', 'tr'],
@@ -55,6 +59,43 @@ const ORGANISATIONS = [
   ['gemeinsam-wohnen', 'Gemeinsam Wohnen Leipzig', 'DE', 'de'],
   ['kilimo-haki', 'Kilimo Haki Farmers Network', 'KE', 'en'],
 ] as const;
+
+/** Place and person names with diacritics, each in about one statement in fifty when enabled. */
+export const NAMED_WORDS = [
+  'Karacamlı',
+  'Valparaíso',
+  'Erdoğan',
+  'Düsseldorf',
+  'Kraków',
+  'Brașov',
+  'São',
+  'Şanlıurfa',
+  'Göçmen',
+  'Ñuñoa',
+] as const;
+
+const SYLLABLES =
+  'ka ra cam lı şe hir gö rü baş çe ne va lé ão ñe dü zel mar ti os ağ ya ku ör ba ği nó ță ep ul'.split(
+    ' ',
+  );
+
+/** Deterministic made-up names, each in a few dozen statements of 100,000 when enabled. */
+export const RARE_WORDS: readonly string[] = (() => {
+  const random = mulberry32(7);
+  const names = new Set<string>();
+  while (names.size < 1500) {
+    const count = 3 + Math.floor(random() * 2);
+    let name = '';
+    for (let index = 0; index < count; index++)
+      name += SYLLABLES[Math.floor(random() * SYLLABLES.length)] ?? '';
+    names.add(name.charAt(0).toUpperCase() + name.slice(1));
+  }
+  return [...names];
+})();
+
+// Per-word odds of a named word and of a made-up rare word, when rare words are enabled.
+const NAMED_RATE = 0.0003;
+const RARE_RATE = 0.0008;
 
 /** A small deterministic generator, so every run seeds the same site. */
 function mulberry32(seed: number): () => number {
@@ -70,9 +111,12 @@ function mulberry32(seed: number): () => number {
 
 class TextGenerator {
   readonly #random: () => number;
+  readonly #rareWords: boolean;
 
-  constructor(seed: number) {
+  /** With `rareWords`, a few words are names (with diacritics) outside the common vocabulary. */
+  constructor(seed: number, rareWords = false) {
     this.#random = mulberry32(seed);
+    this.#rareWords = rareWords;
   }
 
   int(min: number, max: number): number {
@@ -90,6 +134,11 @@ class TextGenerator {
   }
 
   word(): string {
+    if (this.#rareWords) {
+      const roll = this.#random();
+      if (roll < NAMED_RATE) return this.pick(NAMED_WORDS);
+      if (roll < NAMED_RATE + RARE_RATE) return this.pick(RARE_WORDS);
+    }
     return this.pick(WORDS);
   }
 
@@ -185,106 +234,137 @@ export async function seedDatabase(
   const handle = await openDatabase(parseDatabaseUrl(`sqlite:${file}`));
   try {
     await migrateToLatest(handle);
-    const text = new TextGenerator(20240521);
-    const now = new Date();
-    const newest = now.getTime() - 24 * 3600 * 1000;
-    let signatories = 0;
-    await handle.db.transaction().execute(async (trx) => {
-      await writeSettings(trx, {
-        title: 'The Wider Table',
-        introMd: `**The Wider Table** is a network of grassroots organisations. ${text.paragraph(70)}`,
-        aboutLabel: 'Find out more',
-        aboutPath: '/about',
-        language: 'en',
-        timezone: 'Europe/London',
-        perPage: SEED_PER_PAGE,
-      });
-      const aboutMd = `## Who we are\n\n${text.paragraph(110)}\n\n## How we work\n\n${text.paragraph(90)}`;
-      await trx
-        .insertInto('pages')
-        .values({
-          slug: 'about',
-          title: 'About the network',
-          body_md: aboutMd,
-          body_html: renderMarkdown(aboutMd),
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await insertOrganisations(trx, text, now);
-
-      let pendingSignatories: {
-        statement_id: number;
-        organisation_id: number;
-        position: number;
-      }[] = [];
-      for (let start = 1; start <= count; start += STATEMENT_BATCH) {
-        const end = Math.min(count, start + STATEMENT_BATCH - 1);
-        const rows = [];
-        for (let id = start; id <= end; id++) {
-          const title = text.title();
-          const bodyMd = text.body();
-          const summaryMd = text.chance(0.1) ? text.paragraph(text.int(25, 45)) : null;
-          // About one in twenty is a translation of the statement before it.
-          const translation = id > 1 && text.chance(0.05);
-          const publishedAt = new Date(newest - text.int(0, Math.floor(10 * YEAR_MS)));
-          rows.push({
-            id,
-            slug: `${slugify(title)}-${id}`,
-            title,
-            body_md: bodyMd,
-            body_html: renderMarkdown(bodyMd),
-            summary_md: summaryMd,
-            summary_html: summaryMd === null ? null : renderMarkdown(summaryMd),
-            language: translation ? text.pick(['es', 'fr', 'ar', 'tr']) : 'en',
-            status: 'published',
-            published_at: publishedAt,
-            translation_of_id: translation ? id - 1 : null,
-            created_at: publishedAt,
-            updated_at: publishedAt,
-          });
-          const signers = new Set<number>();
-          const wanted = text.int(1, 3);
-          while (signers.size < wanted) signers.add(text.int(1, ORGANISATIONS.length));
-          [...signers].forEach((organisationId, position) => {
-            pendingSignatories.push({
-              statement_id: id,
-              organisation_id: organisationId,
-              position,
-            });
-          });
-        }
-        await trx.insertInto('statements').values(rows).execute();
-        while (
-          pendingSignatories.length >= SIGNATORY_BATCH ||
-          (end === count && pendingSignatories.length > 0)
-        ) {
-          const batch = pendingSignatories.slice(0, SIGNATORY_BATCH);
-          pendingSignatories = pendingSignatories.slice(SIGNATORY_BATCH);
-          await trx.insertInto('statement_signatories').values(batch).execute();
-          signatories += batch.length;
-        }
-        onProgress(end, count);
-        // node:sqlite is synchronous, so without this Ctrl-C would wait for the whole seeding.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    });
-    const sample = await handle.db
-      .selectFrom('statements')
-      .select('slug')
-      .where('status', '=', 'published')
-      .orderBy('published_at', 'desc')
-      .orderBy('id', 'desc')
-      .offset(Math.floor(count / 2))
-      .limit(1)
-      .executeTakeFirstOrThrow();
-    return {
-      statements: count,
-      signatories,
-      milliseconds: performance.now() - started,
-      sampleSlug: sample.slug,
-    };
+    const result = await seedHandle(handle, count, onProgress);
+    return { ...result, milliseconds: performance.now() - started };
   } finally {
     await handle.close();
   }
+}
+
+export interface SeedOptions {
+  /** Mix rare and accented names into the text (for search measurements); changes the content. */
+  rareWords?: boolean;
+  /**
+   * Drop the search index before inserting and build it once afterwards, instead of letting the
+   * triggers index each statement once per inserted row (statement and each signatory).
+   */
+  deferSearchIndex?: boolean;
+}
+
+/** Fills an already migrated, empty database (either engine) with `count` statements. */
+export async function seedHandle(
+  handle: DatabaseHandle,
+  count: number,
+  onProgress: SeedProgress,
+  options: SeedOptions = {},
+): Promise<SeedResult> {
+  const started = performance.now();
+  const adapter = searchAdapter(handle.engine);
+  if (options.deferSearchIndex) await adapter.uninstall(handle.db);
+  const text = new TextGenerator(20240521, options.rareWords ?? false);
+  const now = new Date();
+  const newest = now.getTime() - 24 * 3600 * 1000;
+  let signatories = 0;
+  await handle.db.transaction().execute(async (trx) => {
+    await writeSettings(trx, {
+      title: 'The Wider Table',
+      introMd: `**The Wider Table** is a network of grassroots organisations. ${text.paragraph(70)}`,
+      aboutLabel: 'Find out more',
+      aboutPath: '/about',
+      language: 'en',
+      timezone: 'Europe/London',
+      perPage: SEED_PER_PAGE,
+    });
+    const aboutMd = `## Who we are\n\n${text.paragraph(110)}\n\n## How we work\n\n${text.paragraph(90)}`;
+    await trx
+      .insertInto('pages')
+      .values({
+        slug: 'about',
+        title: 'About the network',
+        body_md: aboutMd,
+        body_html: renderMarkdown(aboutMd),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await insertOrganisations(trx, text, now);
+
+    let pendingSignatories: {
+      statement_id: number;
+      organisation_id: number;
+      position: number;
+    }[] = [];
+    for (let start = 1; start <= count; start += STATEMENT_BATCH) {
+      const end = Math.min(count, start + STATEMENT_BATCH - 1);
+      const rows = [];
+      for (let id = start; id <= end; id++) {
+        const title = text.title();
+        const bodyMd = text.body();
+        const summaryMd = text.chance(0.1) ? text.paragraph(text.int(25, 45)) : null;
+        // About one in twenty is a translation of the statement before it.
+        const translation = id > 1 && text.chance(0.05);
+        const publishedAt = new Date(newest - text.int(0, Math.floor(10 * YEAR_MS)));
+        rows.push({
+          id,
+          slug: `${slugify(title)}-${id}`,
+          title,
+          body_md: bodyMd,
+          body_html: renderMarkdown(bodyMd),
+          summary_md: summaryMd,
+          summary_html: summaryMd === null ? null : renderMarkdown(summaryMd),
+          language: translation ? text.pick(['es', 'fr', 'ar', 'tr']) : 'en',
+          status: 'published',
+          published_at: publishedAt,
+          translation_of_id: translation ? id - 1 : null,
+          created_at: publishedAt,
+          updated_at: publishedAt,
+        });
+        const signers = new Set<number>();
+        const wanted = text.int(1, 3);
+        while (signers.size < wanted) signers.add(text.int(1, ORGANISATIONS.length));
+        [...signers].forEach((organisationId, position) => {
+          pendingSignatories.push({
+            statement_id: id,
+            organisation_id: organisationId,
+            position,
+          });
+        });
+      }
+      await trx.insertInto('statements').values(rows).execute();
+      while (
+        pendingSignatories.length >= SIGNATORY_BATCH ||
+        (end === count && pendingSignatories.length > 0)
+      ) {
+        const batch = pendingSignatories.slice(0, SIGNATORY_BATCH);
+        pendingSignatories = pendingSignatories.slice(SIGNATORY_BATCH);
+        await trx.insertInto('statement_signatories').values(batch).execute();
+        signatories += batch.length;
+      }
+      onProgress(end, count);
+      // node:sqlite is synchronous, so without this Ctrl-C would wait for the whole seeding.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  });
+  let indexMilliseconds: number | undefined;
+  if (options.deferSearchIndex) {
+    const indexStarted = performance.now();
+    await adapter.install(handle.db);
+    indexMilliseconds = performance.now() - indexStarted;
+  }
+  const sample = await handle.db
+    .selectFrom('statements')
+    .select('slug')
+    .where('status', '=', 'published')
+    .orderBy('published_at', 'desc')
+    .orderBy('id', 'desc')
+    .offset(Math.floor(count / 2))
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return {
+    statements: count,
+    signatories,
+    milliseconds: performance.now() - started,
+    sampleSlug: sample.slug,
+    ...(indexMilliseconds === undefined ? {} : { indexMilliseconds }),
+  };
 }
