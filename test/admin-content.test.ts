@@ -286,6 +286,7 @@ for (const engine of await testEngines()) {
         ['statements', /\/statements is used by the site itself/],
         ['feed.xml', /\/feed\.xml is used by the site itself/],
         ['admin', /\/admin is used by the site itself/],
+        ['es', /\/es is used by the site itself/],
         ['about', /\/about is already used by another page/],
         ['Contact Us', /lowercase letters a–z/],
       ] as const) {

@@ -87,8 +87,16 @@ export function pageSlugFromTitle(title: string): string {
   return slugFromText(title);
 }
 
+/** Language codes of the site are URL prefixes (/es/ …), so no page may take one as its address. */
+async function isLanguagePrefix(db: Queryable, slug: string): Promise<boolean> {
+  const settings = await readSettings(db);
+  return [settings.language, ...settings.languages].some(
+    (language) => language.toLowerCase() === slug,
+  );
+}
+
 async function slugIsFree(db: Queryable, slug: string, exceptId: number | null): Promise<boolean> {
-  if (RESERVED.has(slug)) return false;
+  if (RESERVED.has(slug) || (await isLanguagePrefix(db, slug))) return false;
   let query = db.selectFrom('pages').select('id').where('slug', '=', slug);
   if (exceptId !== null) query = query.where('id', '!=', exceptId);
   return (await query.executeTakeFirst()) === undefined;
@@ -120,7 +128,7 @@ async function validate(
 
   let slug = draft.slug.trim().toLowerCase().replace(/^\/+/, '');
   if (slug !== '') {
-    if (RESERVED.has(slug))
+    if (RESERVED.has(slug) || (await isLanguagePrefix(db, slug)))
       errors.slug = `The address /${slug} is used by the site itself; choose another.`;
     else if (!SLUG_PATTERN.test(slug) || slug.length > MAX_SLUG_LENGTH)
       errors.slug = `Use lowercase letters a–z, digits and single hyphens only (at most ${MAX_SLUG_LENGTH}), e.g. about or contact-us.`;
