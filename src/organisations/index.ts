@@ -1,5 +1,6 @@
 export type { Organisation, OrganisationInput, OrganisationSummary } from './organisation.ts';
 export {
+  findOrganisationById,
   findOrganisationBySlug,
   listOrganisations,
   type UpsertOutcome,
@@ -12,7 +13,6 @@ export {
   createOrganisation,
   deleteOrganisation,
   englishCountryName,
-  findOrganisationById,
   isCountryCode,
   listOrganisationsForAdmin,
   type OrganisationDraft,

@@ -50,6 +50,18 @@ export async function listOrganisations(db: Queryable): Promise<Organisation[]> 
   return rows.map(toOrganisation);
 }
 
+export async function findOrganisationById(
+  db: Queryable,
+  id: number,
+): Promise<Organisation | undefined> {
+  const row = await db
+    .selectFrom('organisations')
+    .select(COLUMNS)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toOrganisation(row) : undefined;
+}
+
 export async function findOrganisationBySlug(
   db: Queryable,
   slug: string,

@@ -4,9 +4,9 @@ import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { SLUG_PATTERN, slugFromText } from '../content/slug-text.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
-import { type Queryable, toDate } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { bumpContentVersion, isValidLanguageTag } from '../settings/index.ts';
-import type { Organisation } from './organisation.ts';
+import { findOrganisationById } from './organisation-repository.ts';
 
 /** Who is making a change to the directory. */
 export interface OrganisationEditor {
@@ -225,39 +225,6 @@ async function validate(
 
 function authorise(editor: OrganisationEditor): void {
   if (!can(editor.user, 'organisation.manage')) throw new OrganisationForbiddenError();
-}
-
-export async function findOrganisationById(
-  db: Queryable,
-  id: number,
-): Promise<Organisation | undefined> {
-  const row = await db
-    .selectFrom('organisations')
-    .select([
-      'id',
-      'slug',
-      'name',
-      'country',
-      'website',
-      'language',
-      'description_md',
-      'description_html',
-      'updated_at',
-    ])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    country: row.country,
-    website: row.website,
-    language: row.language,
-    descriptionMd: row.description_md,
-    descriptionHtml: row.description_html,
-    updatedAt: toDate(row.updated_at),
-  };
 }
 
 /** How many statements, in any state, an organisation signed. */
