@@ -1,0 +1,106 @@
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { DatabaseHandle } from '../db/connect.ts';
+import type { SiteStateStore } from '../site/site-state.ts';
+import { registerAdminDirectoryRoutes } from './admin-directory-routes.ts';
+import { ADMIN_SHARED_SCHEMAS } from './admin-schemas.ts';
+import { registerAdminStatementRoutes } from './admin-statement-routes.ts';
+import { registerApiDocs } from './api-docs.ts';
+import { registerProblemHandlers } from './api-error-handler.ts';
+import { registerContentApiRoutes } from './content-api-routes.ts';
+import { SHARED_SCHEMAS } from './content-schemas.ts';
+import { identityOf, registerTokenAuthentication } from './token-authentication.ts';
+
+export interface ApiDependencies {
+  handle: DatabaseHandle;
+  state: SiteStateStore;
+  baseUrl: string;
+  rateLimitPerMinute: number;
+  contentChanged: () => Promise<void>;
+}
+
+const API_DESCRIPTION = [
+  'The Content API (`/api/v1/…`) is public, read-only and CORS-enabled: published statements, organisations and pages.',
+  'The Admin API (`/api/v1/admin/…`) needs a personal access token, created under Account → Access tokens in the back office and sent as `Authorization: Bearer <token>`. A token acts with its owner’s role and organisations; a read token may only read.',
+  'Errors are RFC 9457 `application/problem+json` documents whose `detail` says what to change.',
+].join('\n\n');
+
+/** Everything under /api: the Content API, the Admin API and the OpenAPI document built from their schemas. */
+export async function registerApi(server: FastifyInstance, deps: ApiDependencies): Promise<void> {
+  const apiScope: FastifyPluginAsync = async (api) => {
+    for (const schema of [...SHARED_SCHEMAS, ...ADMIN_SHARED_SCHEMAS]) api.addSchema(schema);
+    await api.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: 'Communiqué API', version: '1.0.0', description: API_DESCRIPTION },
+        servers: [{ url: deps.baseUrl }],
+        tags: [
+          { name: 'Content', description: 'Public and read-only; no token needed.' },
+          { name: 'Admin: statements', description: 'Drafting and the publishing workflow.' },
+          { name: 'Admin: organisations', description: 'The member directory.' },
+          { name: 'Admin: pages', description: 'Static pages such as About.' },
+        ],
+        components: {
+          securitySchemes: {
+            accessToken: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'A personal access token (cq_…) from the back office.',
+            },
+          },
+        },
+      },
+      hideUntagged: true,
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, index) =>
+          typeof json.$id === 'string' ? json.$id : `schema-${index}`,
+      },
+    });
+    registerProblemHandlers(api);
+
+    await api.register(
+      async (content) => {
+        await content.register(fastifyCors, {
+          origin: '*',
+          methods: ['GET', 'HEAD', 'OPTIONS'],
+          maxAge: 86_400,
+        });
+        content.addHook('onSend', async (_request, reply, payload) => {
+          // Other sites may read the Content API from their pages.
+          reply.header('cross-origin-resource-policy', 'cross-origin');
+          return payload;
+        });
+        await registerContentApiRoutes(content, deps);
+      },
+      { prefix: '/v1' },
+    );
+
+    await api.register(
+      async (admin) => {
+        registerTokenAuthentication(admin, deps.handle);
+        await admin.register(fastifyRateLimit, {
+          hook: 'preHandler',
+          max: deps.rateLimitPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request) => `token:${identityOf(request).tokenId}`,
+          errorResponseBuilder: (_request, context) => ({
+            statusCode: 429,
+            message: `This token made more than ${context.max} requests in a minute; retry after ${context.after}.`,
+          }),
+        });
+        admin.addHook('onSend', async (_request, reply, payload) => {
+          reply.header('cache-control', 'no-store');
+          return payload;
+        });
+        await registerAdminStatementRoutes(admin, deps);
+        await registerAdminDirectoryRoutes(admin, deps);
+      },
+      { prefix: '/v1/admin' },
+    );
+
+    registerApiDocs(api);
+  };
+  await server.register(apiScope, { prefix: '/api' });
+}
