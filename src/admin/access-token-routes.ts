@@ -16,7 +16,8 @@ import {
 import { AdminHttpError } from './admin-http-error.ts';
 import { type FormBody, formField } from './form-field.ts';
 
-const PATH = '/admin/account/tokens';
+const PATH = '/account/tokens';
+const PUBLIC_PATH = `/admin${PATH}`;
 
 function signedInUser(request: FastifyRequest): User {
   if (request.actor === null)
@@ -107,6 +108,6 @@ export function registerAccessTokenRoutes(admin: FastifyInstance, deps: AdminDep
       throw new AdminHttpError(404, 'There is no such token.');
     const revoked = await revokeAccessToken(deps.handle, user, auditActor(request), id);
     if (!revoked) throw new AdminHttpError(404, 'There is no such token among yours.');
-    return redirectWithNotice(reply, PATH, 'token_revoked');
+    return redirectWithNotice(reply, PUBLIC_PATH, 'token_revoked');
   });
 }

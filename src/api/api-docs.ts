@@ -129,7 +129,11 @@ function describe(document: OpenApiDocument) {
   return {
     title: document.info.title,
     version: document.info.version,
-    description_paragraphs: (document.info.description ?? '').split('\n\n'),
+    description_paragraphs: (document.info.description ?? '')
+      .split('\n\n')
+      .map((paragraph) =>
+        paragraph.split('`').map((text, index) => ({ text, code: index % 2 === 1 })),
+      ),
     groups: groups.filter((group) => group.operations.length > 0),
   };
 }

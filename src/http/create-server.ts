@@ -28,6 +28,8 @@ export async function createServer(
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Unknown query parameters and body fields are errors that name them, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
     trustProxy: options.trustProxy,
     ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: options.rewriteUrl }),
   });

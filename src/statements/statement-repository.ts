@@ -11,7 +11,7 @@ import {
   type TranslationLink,
 } from './statement.ts';
 
-const LISTING_COLUMNS = [
+export const LISTING_COLUMNS = [
   'statements.id',
   'statements.slug',
   'statements.title',
@@ -30,7 +30,7 @@ const FULL_COLUMNS = [
   'statements.translation_of_id',
 ] as const;
 
-interface ListingRow {
+export interface ListingRow {
   id: number;
   slug: string;
   title: string;
@@ -48,7 +48,7 @@ interface FullRow extends ListingRow {
   translation_of_id: number | null;
 }
 
-function toListing(row: ListingRow, signatories: OrganisationSummary[]): StatementListing {
+export function toListing(row: ListingRow, signatories: OrganisationSummary[]): StatementListing {
   return {
     id: row.id,
     slug: row.slug,
