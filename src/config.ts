@@ -22,6 +22,17 @@ export interface Config {
   secret: string | null;
   /** Where uploaded images and their variants are written. */
   mediaDir: string;
+  webhooks: WebhookDeliveryConfig;
+}
+
+/** How webhook deliveries are sent and retried. */
+export interface WebhookDeliveryConfig {
+  /** Tries per delivery, the first included, before it is marked failed. */
+  maxAttempts: number;
+  /** The wait before the first retry; each later wait is four times the one before. */
+  retryBaseMs: number;
+  /** How long one request may take before it counts as failed. */
+  timeoutMs: number;
 }
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -158,5 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
     secret: readSecret(env),
     mediaDir: path.resolve(env.MEDIA_DIR?.trim() || './data/media'),
+    webhooks: {
+      maxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
+      retryBaseMs: readInteger(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 10, 86_400_000),
+      timeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    },
   };
 }

@@ -22,6 +22,7 @@ export const ACTIONS = [
   'media.list',
   'user.manage',
   'audit.view',
+  'webhook.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -71,6 +72,7 @@ export function can(actor: Actor, action: Action, subject?: StatementSubject): b
     case 'settings.manage':
     case 'user.manage':
     case 'audit.view':
+    case 'webhook.manage':
       return actor.role === 'admin';
   }
 }

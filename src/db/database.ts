@@ -147,6 +147,49 @@ export interface MediaTable {
   created_at: Timestamp;
 }
 
+export interface WebhookTable {
+  id: Generated<number>;
+  url: string;
+  description: string;
+  /** JSON array of the event names the receiver wants. */
+  events: string;
+  active: number;
+  /** The signing secret, sealed with the server key: never stored in plain text. */
+  secret_sealed: string;
+  created_by: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The outbox: one row per event, written in the transaction that made the change. */
+export interface WebhookEventTable {
+  /** A UUID, sent as the body's `id` so receivers can ignore repeats. */
+  id: string;
+  event: string;
+  statement_id: number | null;
+  /** JSON snapshot of the subject as it was when the event happened. */
+  payload: string;
+  occurred_at: Timestamp;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook_id: number;
+  event_id: string;
+  /** pending, delivered or failed. */
+  status: string;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  /** Which worker holds the delivery, and until when: another may take it only after the lease ends. */
+  lease_token: string | null;
+  lease_until: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  completed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   settings: SettingTable;
   organisations: OrganisationTable;
@@ -161,6 +204,9 @@ export interface Database {
   statement_revisions: StatementRevisionTable;
   slug_redirects: SlugRedirectTable;
   media: MediaTable;
+  webhooks: WebhookTable;
+  webhook_events: WebhookEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 /** A connection or an open transaction: repositories take either. */

@@ -7,6 +7,7 @@ import { statementWorkflow } from './migrations/0003-statement-workflow.ts';
 import { media } from './migrations/0004-media.ts';
 import { search } from './migrations/0005-search.ts';
 import { translationSource } from './migrations/0006-translation-source.ts';
+import { webhooks } from './migrations/0008-webhooks.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -17,6 +18,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0004-media': media(helpers),
     '0005-search': search(helpers),
     '0006-translation-source': translationSource(),
+    '0008-webhooks': webhooks(helpers),
   };
 }
 
