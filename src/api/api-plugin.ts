@@ -27,6 +27,31 @@ const API_DESCRIPTION = [
   'Errors are RFC 9457 `application/problem+json` documents whose `detail` says what to change.',
 ].join('\n\n');
 
+const SUCCESS_DESCRIPTIONS: Record<string, string> = {
+  '200': 'OK.',
+  '201': 'Created; Location gives its address.',
+  '204': 'Done; no body.',
+};
+
+/** Fastify's generic "Default Response" becomes what each success status means. */
+function describeSuccesses<T>(document: T): T {
+  const paths =
+    (
+      document as {
+        paths?: Record<
+          string,
+          Record<string, { responses?: Record<string, { description?: string }> }>
+        >;
+      }
+    ).paths ?? {};
+  for (const item of Object.values(paths))
+    for (const operation of Object.values(item))
+      for (const [status, response] of Object.entries(operation.responses ?? {}))
+        if (response.description === 'Default Response')
+          response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
+  return document;
+}
+
 /** Everything under /api: the Content API, the Admin API and the OpenAPI document built from their schemas. */
 export async function registerApi(server: FastifyInstance, deps: ApiDependencies): Promise<void> {
   const apiScope: FastifyPluginAsync = async (api) => {
@@ -53,6 +78,12 @@ export async function registerApi(server: FastifyInstance, deps: ApiDependencies
         },
       },
       hideUntagged: true,
+      transformObject: (documentObject) =>
+        describeSuccesses(
+          'openapiObject' in documentObject
+            ? documentObject.openapiObject
+            : documentObject.swaggerObject,
+        ),
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, index) =>
           typeof json.$id === 'string' ? json.$id : `schema-${index}`,
