@@ -14,6 +14,7 @@ import { registerSiteRoutes } from './site/site-routes.ts';
 import { SiteStateStore } from './site/site-state.ts';
 import { Theme } from './site/theme.ts';
 import { PublishingScheduler } from './statements/scheduler.ts';
+import { WebhookDeliveryWorker } from './webhooks/index.ts';
 
 export interface App {
   server: FastifyInstance;
@@ -24,6 +25,8 @@ export interface App {
   refreshContent(): Promise<boolean>;
   /** Publishes due scheduled statements now instead of at the next tick. */
   runScheduler(): Promise<void>;
+  /** Sends due webhook deliveries now and waits for their answers. */
+  runWebhooks(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,13 @@ export async function buildApp(
     state.forget();
   });
   await watcher.start(CONTENT_POLL_MS);
+  const webhooks = new WebhookDeliveryWorker({
+    handle,
+    logger,
+    keys: config,
+    baseUrl: config.baseUrl,
+    delivery: config.webhooks,
+  });
   const { server, routes } = await createServer({
     logger,
     assetFolders: theme.assetFolders,
@@ -69,21 +79,27 @@ export async function buildApp(
     secureCookies: config.baseUrl.startsWith('https:'),
     contentChanged: async () => {
       await watcher.check();
+      // Committed changes may have queued webhook events: send them now, not at the next poll.
+      webhooks.wake();
     },
   });
   const scheduler = new PublishingScheduler(handle, logger, async () => {
     await watcher.check();
+    webhooks.wake();
   });
   await scheduler.start(SCHEDULER_INTERVAL_MS);
+  webhooks.start();
   return {
     server,
     routes,
     cache,
     refreshContent: () => watcher.check(),
     runScheduler: () => scheduler.runOnce(),
+    runWebhooks: () => webhooks.runOnce(),
     async close() {
       watcher.stop();
       await scheduler.stop();
+      await webhooks.stop();
       await server.close();
     },
   };

@@ -5,6 +5,7 @@ import { renderMarkdown } from '../content/markdown.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { type Queryable, toDate } from '../db/database.ts';
 import { bumpContentVersion, isValidLanguageTag } from '../settings/index.ts';
+import { enqueueStatementEvent } from '../webhooks/index.ts';
 import { findRevision, insertRevision } from './revision-repository.ts';
 import { SLUG_PATTERN, slugIsFree, slugify, uniqueSlug } from './slug.ts';
 import { isStatementStatus, type StatementStatus } from './statement.ts';
@@ -289,7 +290,10 @@ export async function updateStatement(
       { version: saved.version, slug },
       now,
     );
-    if (current.status === 'published') await bumpContentVersion(trx);
+    if (current.status === 'published') {
+      await bumpContentVersion(trx);
+      await enqueueStatementEvent(trx, 'statement.updated', id, now);
+    }
   });
 }
 
@@ -343,6 +347,9 @@ export async function transitionStatement(
       now,
     );
     if (current.status === 'published' || rule.to === 'published') await bumpContentVersion(trx);
+    if (rule.to === 'published') await enqueueStatementEvent(trx, 'statement.published', id, now);
+    else if (current.status === 'published')
+      await enqueueStatementEvent(trx, 'statement.unpublished', id, now);
     return rule.to;
   });
 }
@@ -398,6 +405,9 @@ export async function deleteStatement(
     const current = await findEditableStatement(trx, id);
     if (current === undefined) throw new StatementNotFoundError();
     authorise(editor.user, 'statement.delete', current);
+    // Announced before the row goes: the event carries the statement as it was.
+    if (current.status === 'published')
+      await enqueueStatementEvent(trx, 'statement.unpublished', id, now);
     await trx.deleteFrom('statements').where('id', '=', id).execute();
     await recordAudit(
       trx,
@@ -442,6 +452,7 @@ export async function publishDueStatements(
         now,
       );
       await bumpContentVersion(trx);
+      await enqueueStatementEvent(trx, 'statement.published', statement.id, now);
     });
   }
   return published;
