@@ -9,9 +9,11 @@ import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { LanguagePrefixes } from './site/language-prefixes.ts';
 import { PageCache } from './site/page-cache.ts';
+import { registerRobotsRoute } from './site/robots.ts';
 import { registerSearchRoutes } from './site/search-routes.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
 import { SiteStateStore } from './site/site-state.ts';
+import { registerSitemapRoutes } from './site/sitemap-routes.ts';
 import { Theme } from './site/theme.ts';
 import { PublishingScheduler } from './statements/scheduler.ts';
 import { WebhookDeliveryWorker } from './webhooks/index.ts';
@@ -67,6 +69,8 @@ export async function buildApp(
   });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
   await registerSearchRoutes(server, { handle, theme, state, baseUrl: config.baseUrl });
+  await registerSitemapRoutes(server, { handle, state, cache, baseUrl: config.baseUrl });
+  registerRobotsRoute(server, { state, cache, baseUrl: config.baseUrl });
   await registerPublicMedia(server, config);
   await registerAdmin(server, {
     config,

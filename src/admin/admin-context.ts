@@ -25,6 +25,8 @@ export interface AdminDependencies {
   secureCookies: boolean;
   /** Call after a committed content change so every page cache forgets stale pages. */
   contentChanged(): Promise<void>;
+  /** Call after committing webhook deliveries that are not content changes (a test event). */
+  webhooksQueued(): void;
 }
 
 const NOTICES: Record<string, string> = {
@@ -43,6 +45,7 @@ const NOTICES: Record<string, string> = {
   uploaded: 'Image uploaded.',
   two_factor_on: 'Two-factor sign-in is on.',
   two_factor_off: 'Two-factor sign-in is off.',
+  test_sent: 'Test event queued. It appears in the delivery log below once sent.',
 };
 
 export function auditActor(request: FastifyRequest): AuditActor {
@@ -78,6 +81,7 @@ export async function renderAdmin(
             settings: can(actor, 'settings.manage'),
             users: can(actor, 'user.manage'),
             audit: can(actor, 'audit.view'),
+            webhooks: can(actor, 'webhook.manage'),
           },
     current_path: request.url.split('?')[0],
     notice: typeof notice === 'string' ? (NOTICES[notice] ?? null) : null,

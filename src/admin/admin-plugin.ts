@@ -21,6 +21,7 @@ import { registerPageRoutes } from './page-routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerStatementRoutes } from './statement-routes.ts';
 import { registerUserRoutes } from './user-routes.ts';
+import { registerWebhookRoutes } from './webhook-routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -173,6 +174,7 @@ export async function registerAdmin(
     registerAccountRoutes(admin, deps);
     registerAuditRoutes(admin, deps);
     registerMediaRoutes(admin, deps);
+    registerWebhookRoutes(admin, deps);
   };
   await server.register(adminScope, { prefix: '/admin' });
 }

@@ -16,6 +16,7 @@ const ACTION_FILTERS = [
   { value: 'page.', label: 'Pages' },
   { value: 'settings.', label: 'Settings' },
   { value: 'media.', label: 'Media' },
+  { value: 'webhook.', label: 'Webhooks' },
 ] as const;
 
 // 'sv-SE' writes dates as YYYY-MM-DD HH:MM:SS, unambiguous for an international team.
@@ -86,7 +87,9 @@ export function registerAuditRoutes(admin: FastifyInstance, deps: AdminDependenc
               ? `/admin/users/${entry.subjectId}`
               : entry.subjectType === 'statement' && entry.subjectId !== null
                 ? `/admin/statements/${entry.subjectId}`
-                : null,
+                : entry.subjectType === 'webhook' && entry.subjectId !== null
+                  ? `/admin/webhooks/${entry.subjectId}`
+                  : null,
           ip: entry.ip,
           details: Object.entries(entry.detail).map(([key, value]) => ({
             key,

@@ -9,10 +9,10 @@ export interface LanguageAlternate {
 
 /** hreflang links for a statement and its published translations; x-default is the original. */
 export function languageAlternates(
-  statement: Statement,
+  statement: Pick<Statement, 'language' | 'slug' | 'translationOfId'>,
   translations: TranslationLink[],
   absolute: (path: string) => string,
-  state: SiteState,
+  state: Pick<SiteState, 'languages' | 'defaultLanguage'>,
 ): LanguageAlternate[] {
   if (translations.length === 0) return [];
   const versions = [
