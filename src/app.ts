@@ -86,6 +86,7 @@ export async function buildApp(
       // Committed changes may have queued webhook events: send them now, not at the next poll.
       webhooks.wake();
     },
+    webhooksQueued: () => webhooks.wake(),
   });
   const scheduler = new PublishingScheduler(handle, logger, async () => {
     await watcher.check();

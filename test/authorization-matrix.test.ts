@@ -37,6 +37,26 @@ interface MatrixRow {
 const at = (path: string, form?: Record<string, string>) => async (): Promise<Attempt> =>
   form ? { path, form } : { path };
 
+/** A switched-off webhook for one attempt, so no row sends anything over the network. */
+async function throwawayWebhook(handle: DatabaseHandle): Promise<number> {
+  const now = new Date();
+  const { id } = await handle.db
+    .insertInto('webhooks')
+    .values({
+      url: 'https://receiver.example.org/matrix',
+      description: 'matrix',
+      events: '["statement.published"]',
+      active: 0,
+      secret_sealed: 'v1.not.real',
+      created_by: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
 /** Every back-office route, and who may use it. A route missing here fails the test. */
 const MATRIX: MatrixRow[] = [
   { method: 'GET', route: '/admin/login', allowed: EVERYONE, attempt: at('/admin/login') },
@@ -300,6 +320,63 @@ const MATRIX: MatrixRow[] = [
     attempt: async (fixtures) => ({
       path: `/admin/statements/${await fixtures.draftStatement()}/translations`,
       form: { language: 'fr' },
+    }),
+  },
+  { method: 'GET', route: '/admin/webhooks', allowed: ADMIN, attempt: at('/admin/webhooks') },
+  {
+    method: 'GET',
+    route: '/admin/webhooks/new',
+    allowed: ADMIN,
+    attempt: at('/admin/webhooks/new'),
+  },
+  {
+    method: 'POST',
+    route: '/admin/webhooks',
+    allowed: ADMIN,
+    attempt: at('/admin/webhooks', { url: '' }),
+  },
+  {
+    method: 'GET',
+    route: '/admin/webhooks/:id',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/webhooks/${await throwawayWebhook(fixtures.handle)}`,
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/webhooks/:id',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/webhooks/${await throwawayWebhook(fixtures.handle)}`,
+      form: { url: '' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/webhooks/:id/rotate-secret',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/webhooks/${await throwawayWebhook(fixtures.handle)}/rotate-secret`,
+      form: {},
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/webhooks/:id/test',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/webhooks/${await throwawayWebhook(fixtures.handle)}/test`,
+      form: {},
+    }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/webhooks/:id/delete',
+    allowed: ADMIN,
+    attempt: async (fixtures) => ({
+      path: `/admin/webhooks/${await throwawayWebhook(fixtures.handle)}/delete`,
+      form: {},
     }),
   },
   // Last, because it ends the sessions the rows above use.
