@@ -1,5 +1,7 @@
 import { pageAlternates } from './language-alternates.ts';
 import { nativeLanguageName } from './languages.ts';
+import { type ArticleMetadata, metaDescription, pageMetaTags } from './page-metadata.ts';
+import { plainText } from './plain-text.ts';
 import { localPath, prefixOfLanguage, type SiteState } from './site-state.ts';
 import type { Theme } from './theme.ts';
 
@@ -9,6 +11,10 @@ export type PageContext = Record<string, unknown> & {
   path?: string;
   /** For a statement: the URL of each language version, so the switcher links to the translation itself. */
   translationsByLanguage?: Map<string, string>;
+  /** A statement's dates, language and image, for Open Graph. */
+  article?: ArticleMetadata;
+  /** Script-safe JSON-LD (see news-article-json-ld.ts). */
+  json_ld?: string;
 };
 
 /** The data every public template's layout uses: site, labels, page, languages. */
@@ -38,7 +44,13 @@ export function buildLayoutContext(
             url: `/language/${encodeURIComponent(language)}?next=${encodeURIComponent(target)}`,
           };
         });
-  const { translationsByLanguage: _versions, ...pageFields } = page;
+  const { translationsByLanguage: _versions, article, ...pageFields } = page;
+  // Pages without a description of their own are described by the site's intro.
+  const description = metaDescription(
+    typeof page.description === 'string' && page.description.trim() !== ''
+      ? page.description
+      : plainText(state.introHtml),
+  );
   return {
     site: {
       title: state.settings.title,
@@ -58,6 +70,16 @@ export function buildLayoutContext(
       language_links: languageLinks,
       alternates: pageAlternates(path, state, absolute),
       ...pageFields,
+      description,
+      meta_tags: pageMetaTags({
+        siteTitle: state.settings.title,
+        title: typeof page.title === 'string' ? page.title : null,
+        description,
+        canonical: typeof page.canonical === 'string' ? page.canonical : null,
+        language: state.settings.language,
+        otherLanguages: state.languages.filter((language) => language !== state.settings.language),
+        article,
+      }),
     },
   };
 }

@@ -14,8 +14,18 @@ export function plainText(html: string, maxLength = 200): string {
     .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_whole, name: string) => ENTITIES[name] ?? '')
     .replace(/\s+/g, ' ')
     .trim();
+  return shortenText(text, maxLength);
+}
+
+/** Plain text cut on a word boundary so that it, with its "…", is at most `maxLength` characters. */
+export function shortenText(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
-  const cut = text.slice(0, maxLength);
-  const lastSpace = cut.lastIndexOf(' ');
-  return `${(lastSpace > maxLength / 2 ? cut.slice(0, lastSpace) : cut).replace(/[\s,;:.]+$/, '')}…`;
+  const room = maxLength - 1;
+  const lastSpace = text.lastIndexOf(' ', room);
+  // A single very long word is cut mid-word rather than leaving almost nothing; never mid-surrogate pair.
+  const cut =
+    lastSpace > maxLength / 2
+      ? text.slice(0, lastSpace)
+      : text.slice(0, room).replace(/[\uD800-\uDBFF]$/, '');
+  return `${cut.replace(/[\s,;:.…]+$/, '')}…`;
 }

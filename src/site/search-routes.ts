@@ -204,6 +204,8 @@ export async function registerSearchRoutes(
             ? formatLabel(labels.search_results_for ?? '', { query: queryText })
             : labels.search_title,
         path: '/search',
+        // Result lists are endless variations of the same statements: not for search engines' indexes.
+        robots: 'noindex',
         canonical:
           parsed.kind === 'terms'
             ? `${baseUrl}${link(current)}`

@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { PublicError } from '../http/public-error.ts';
-import { findOrganisationBySlug, listOrganisations } from '../organisations/index.ts';
+import {
+  findOrganisationById,
+  findOrganisationBySlug,
+  listOrganisations,
+} from '../organisations/index.ts';
 import { findPageBySlug } from '../pages/index.ts';
 import {
   countPublishedStatements,
@@ -16,7 +20,9 @@ import { languageAlternates } from './language-alternates.ts';
 import { registerLanguageChoice } from './language-choice.ts';
 import { requestLanguage } from './language-prefixes.ts';
 import { buildLayoutContext, type PageContext } from './layout-context.ts';
+import { newsArticleJsonLd } from './news-article-json-ld.ts';
 import { type CachedPage, type PageCache, pageCacheKey } from './page-cache.ts';
+import { DESCRIPTION_LENGTH } from './page-metadata.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { plainText } from './plain-text.ts';
 import { sendPage, toCachedPage } from './send-page.ts';
@@ -35,6 +41,7 @@ import {
   type SiteState,
   type SiteStateStore,
 } from './site-state.ts';
+import { firstImage } from './statement-image.ts';
 import type { Theme } from './theme.ts';
 
 export interface SiteDependencies {
@@ -152,20 +159,51 @@ export async function registerSiteRoutes(
           state.labels.not_found_title ?? '',
           state.labels.not_found_body ?? '',
         );
-      const [translations, neighbours] = await Promise.all([
+      const [translations, neighbours, signatories] = await Promise.all([
         findTranslations(db, statement),
         findNeighbours(db, statement),
+        Promise.all(statement.signatories.map(({ id }) => findOrganisationById(db, id))),
       ]);
       const summary = presentStatementSummary(statement, state);
+      const ownPrefix = prefixOfLanguage(state, statement.language);
+      const url = canonical(`${ownPrefix}${statementUrl(statement.slug)}`);
+      const description = plainText(summary.excerpt_html, DESCRIPTION_LENGTH);
+      const image = firstImage(statement.bodyHtml, baseUrl);
+      // A statement imported ahead of its publication date has not been modified before it was published.
+      const modifiedAt = new Date(
+        Math.max(statement.updatedAt.getTime(), statement.publishedAt.getTime()),
+      );
       const html = await theme.render('statement', {
         ...layoutContext(state, {
           kind: 'statement',
           section: 'statements',
           title: statement.title,
-          description: plainText(summary.excerpt_html),
-          canonical: canonical(
-            `${prefixOfLanguage(state, statement.language)}${statementUrl(statement.slug)}`,
-          ),
+          description,
+          canonical: url,
+          article: {
+            publishedAt: statement.publishedAt,
+            modifiedAt,
+            language: statement.language,
+            otherLanguages: translations.map((translation) => translation.language),
+            image,
+          },
+          json_ld: newsArticleJsonLd({
+            headline: statement.title,
+            description,
+            url,
+            language: statement.language,
+            publishedAt: statement.publishedAt,
+            modifiedAt,
+            image: image?.url ?? null,
+            organisations: signatories
+              .filter((organisation) => organisation !== undefined)
+              .map((organisation) => ({
+                name: organisation.name,
+                url: canonical(`${ownPrefix}${organisationUrl(organisation.slug)}`),
+                website: organisation.website,
+                country: organisation.country,
+              })),
+          }),
           alternates: languageAlternates(statement, translations, canonical, state),
           translationsByLanguage: new Map(
             [{ language: statement.language, slug: statement.slug }, ...translations].map(

@@ -1,5 +1,6 @@
 import { selectAll } from 'css-select';
 import type { Element } from 'domhandler';
+import { textContent } from 'domutils';
 import { parseDocument } from 'htmlparser2';
 
 /** Hostile text for every field: each carries a marker so a leak can be traced to its payload. */
@@ -36,11 +37,25 @@ const FORBIDDEN_ELEMENTS = [
   'form[action^="javascript"]',
 ];
 
+/** Structured data in the head: a data block browsers never run, and only if it is whole, valid JSON. */
+function isJsonLdBlock(script: Element): boolean {
+  if (script.attribs.type !== 'application/ld+json' || script.attribs.src !== undefined)
+    return false;
+  if ((script.parent as Element | null)?.name !== 'head') return false;
+  try {
+    JSON.parse(textContent(script));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Everything in a page that could run injected code; an empty list means the page is safe. */
 export function findInjectedMarkup(html: string, allowedScripts: string[] = []): string[] {
   const document = parseDocument(html);
   const problems: string[] = [];
   for (const script of selectAll('script', document) as unknown as Element[]) {
+    if (isJsonLdBlock(script)) continue;
     const source = script.attribs.src ?? '';
     if (!allowedScripts.includes(source)) problems.push(`<script src="${source}">`);
   }
