@@ -4,6 +4,7 @@ import { registerAdmin } from './admin/admin-plugin.ts';
 import { AdminViews } from './admin/admin-views.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
+import { registerFeedRoutes } from './feeds/index.ts';
 import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
@@ -68,6 +69,7 @@ export async function buildApp(
     rewriteUrl: (request) => prefixes.rewrite(request),
   });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
+  await registerFeedRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
   await registerSearchRoutes(server, { handle, theme, state, baseUrl: config.baseUrl });
   await registerSitemapRoutes(server, { handle, state, cache, baseUrl: config.baseUrl });
   registerRobotsRoute(server, { state, cache, baseUrl: config.baseUrl });

@@ -1,0 +1,1 @@
+export { type FeedDependencies, registerFeedRoutes } from './feed-routes.ts';
