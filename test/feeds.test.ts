@@ -535,6 +535,59 @@ for (const engine of await testEngines()) {
       }
     });
 
+    test('pages link their feeds for autodiscovery', async () => {
+      const feedLinks = async (path: string) =>
+        new Dom(await site.html(path)).all('head link[rel="alternate"][type]').map((link) => ({
+          type: attr(link, 'type'),
+          title: attr(link, 'title'),
+          href: attr(link, 'href'),
+        }));
+      const siteLinks = (prefix: string, title: string) => [
+        { type: 'application/rss+xml', title: `${title} (RSS)`, href: `${BASE}${prefix}/feed.xml` },
+        {
+          type: 'application/atom+xml',
+          title: `${title} (Atom)`,
+          href: `${BASE}${prefix}/feed.atom`,
+        },
+        {
+          type: 'application/feed+json',
+          title: `${title} (JSON Feed)`,
+          href: `${BASE}${prefix}/feed.json`,
+        },
+      ];
+      assert.deepEqual(await feedLinks('/'), siteLinks('', 'The Wider Table'));
+      assert.deepEqual(await feedLinks('/organisations'), siteLinks('', 'The Wider Table'));
+      assert.deepEqual(
+        await feedLinks('/statements/fish-and-chips'),
+        siteLinks('', 'The Wider Table'),
+      );
+      assert.deepEqual(await feedLinks('/es/'), siteLinks('/es', 'The Wider Table (español)'));
+      assert.deepEqual(await feedLinks('/organisations/dublin-renters'), [
+        ...siteLinks('', 'The Wider Table'),
+        ...siteLinks(
+          '/organisations/dublin-renters',
+          'Statements signed by Dublin Renters & Allies · The Wider Table',
+        ),
+      ]);
+      const spanishOrganisation = await feedLinks('/es/organisations/dublin-renters');
+      assert.deepEqual(
+        spanishOrganisation.map((link) => link.href),
+        [
+          ...siteLinks('/es', '').map((link) => link.href),
+          ...siteLinks('/es/organisations/dublin-renters', '').map((link) => link.href),
+        ],
+      );
+      assert.equal(
+        spanishOrganisation[3]?.title,
+        'Declaraciones firmadas por Dublin Renters & Allies · The Wider Table (RSS)',
+      );
+      for (const link of spanishOrganisation) {
+        const format = ALL_FORMATS.find((name) => FORMATS[name].type === link.type);
+        assert.ok(format);
+        await fetchFeed((link.href ?? '').replace(BASE, ''), format);
+      }
+    });
+
     test('ETag and If-Modified-Since answer 304; Last-Modified is the newest entry update', async () => {
       const newest = await site.handle.db
         .selectFrom('statements')

@@ -140,7 +140,7 @@ for (const engine of await testEngines()) {
     test('pages carry hreflang alternates for every language and x-default', async () => {
       const dom = new Dom(await site.html('/organisations'));
       const alternates = dom
-        .all('head link[rel="alternate"]')
+        .all('head link[rel="alternate"][hreflang]')
         .map((link) => `${attr(link, 'hreflang')} ${new URL(attr(link, 'href') ?? '').pathname}`);
       assert.deepEqual(alternates, [
         'en /organisations',

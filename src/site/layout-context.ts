@@ -1,3 +1,4 @@
+import { feedLinksForPage } from '../feeds/index.ts';
 import { pageAlternates } from './language-alternates.ts';
 import { nativeLanguageName } from './languages.ts';
 import { type ArticleMetadata, metaDescription, pageMetaTags } from './page-metadata.ts';
@@ -69,6 +70,7 @@ export function buildLayoutContext(
       dir: state.direction,
       language_links: languageLinks,
       alternates: pageAlternates(path, state, absolute),
+      feed_links: feedLinksForPage(state, baseUrl, page),
       ...pageFields,
       description,
       meta_tags: pageMetaTags({
