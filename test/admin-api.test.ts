@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type App, buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/http/logger.ts';
 import { addUser, BackOfficeClient, TEST_PASSWORD } from './helpers/browser-session.ts';
 import { testEngines } from './helpers/engines.ts';
 import { startTestSite, type TestSite } from './helpers/test-site.ts';
 
 const BASE_URL = 'https://statements.example.net';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface ApiAnswer {
   status: number;
@@ -362,7 +366,7 @@ for (const engine of await testEngines()) {
       );
       assert.equal((await call(token, 'GET', '/api/v1/admin/pages')).status, 200);
       const page = await client.get('/admin/account/tokens');
-      const id = /action="\/admin\/account\/tokens\/(\d+)\/revoke"[^]*?Revoke Short-lived/.exec(
+      const id = /action="\/admin\/account\/tokens\/(\d+)\/revoke"[\s\S]*?Revoke Short-lived/.exec(
         page.html,
       )?.[1];
       assert.ok(id);
@@ -399,36 +403,53 @@ for (const engine of await testEngines()) {
     });
   });
 
-  describe(`Admin API rate limit (${engine})`, () => {
-    let site: TestSite;
-    before(async () => {
-      site = await startTestSite(engine, { demo: false, env: { API_RATE_LIMIT_PER_MINUTE: '3' } });
-      await addUser(site.handle, 'busy@example.org', 'editor');
-    });
-    after(() => site?.close());
-
-    test('a token that makes too many requests gets 429 with Retry-After', async () => {
-      const client = new BackOfficeClient(site.origin);
-      await client.signIn('busy@example.org', TEST_PASSWORD);
-      await client.get('/admin/account/tokens');
-      const created = await client.post('/admin/account/tokens', {
-        name: 'Busy',
-        scope: 'read',
-        lifetime: '7',
+  for (const store of ['database', 'redis'] as const) {
+    describe(`Admin API rate limit shared across processes, in the ${store} (${engine})`, () => {
+      let site: TestSite;
+      let second: App;
+      let secondOrigin: string;
+      before(async () => {
+        const env: Record<string, string> = { API_RATE_LIMIT_PER_MINUTE: '3' };
+        if (store === 'redis') env.REDIS_URL = REDIS_URL;
+        site = await startTestSite(engine, { demo: false, env });
+        await addUser(site.handle, 'busy@example.org', 'editor');
+        // A second server over the same database stands for another process or host.
+        second = await buildApp(
+          loadConfig({ DATABASE_URL: site.database.url, PORT: '0', LOG_LEVEL: 'warn', ...env }),
+          site.handle,
+          createLogger({ logLevel: 'warn', logFormat: 'json' }),
+        );
+        secondOrigin = await second.server.listen({ port: 0, host: '127.0.0.1' });
       });
-      const token = /value="(cq_[A-Za-z0-9_-]{43})"/.exec(created.html)?.[1];
-      assert.ok(token);
-      const statuses: number[] = [];
-      let last: Response | undefined;
-      for (let attempt = 0; attempt < 5; attempt += 1) {
-        last = await fetch(`${site.origin}/api/v1/admin/pages`, {
-          headers: { authorization: `Bearer ${token}` },
+      after(async () => {
+        await second?.close();
+        await site?.close();
+      });
+
+      test('the fourth request in a minute, through either server, gets 429 with Retry-After', async () => {
+        const client = new BackOfficeClient(site.origin);
+        await client.signIn('busy@example.org', TEST_PASSWORD);
+        await client.get('/admin/account/tokens');
+        const created = await client.post('/admin/account/tokens', {
+          name: 'Busy',
+          scope: 'read',
+          lifetime: '7',
         });
-        statuses.push(last.status);
-      }
-      assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
-      assert.ok(Number(last?.headers.get('retry-after')) > 0);
-      assert.match(last?.headers.get('content-type') ?? '', /problem\+json/);
+        const token = /value="(cq_[A-Za-z0-9_-]{43})"/.exec(created.html)?.[1];
+        assert.ok(token);
+        const statuses: number[] = [];
+        let last: Response | undefined;
+        for (const origin of [site.origin, secondOrigin, site.origin, secondOrigin, site.origin]) {
+          last = await fetch(`${origin}/api/v1/admin/pages`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          statuses.push(last.status);
+        }
+        assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+        assert.ok(Number(last?.headers.get('retry-after')) > 0);
+        assert.equal(last?.headers.get('x-ratelimit-remaining'), '0');
+        assert.match(last?.headers.get('content-type') ?? '', /problem\+json/);
+      });
     });
-  });
+  }
 }

@@ -33,6 +33,8 @@ export interface AccessToken {
 export interface TokenIdentity {
   tokenId: number;
   tokenName: string;
+  /** The token's first characters: with the id, a key no other site's token shares in a common Redis. */
+  tokenHint: string;
   scope: TokenScope;
   user: User;
 }
@@ -199,7 +201,16 @@ export async function authenticateAccessToken(
   if (!TOKEN_SHAPE.test(token)) return undefined;
   const row = await db
     .selectFrom('access_tokens')
-    .select(['id', 'user_id', 'name', 'scope', 'expires_at', 'last_used_at', 'revoked_at'])
+    .select([
+      'id',
+      'user_id',
+      'name',
+      'token_hint',
+      'scope',
+      'expires_at',
+      'last_used_at',
+      'revoked_at',
+    ])
     .where('token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (row === undefined || row.revoked_at !== null || !isTokenScope(row.scope)) return undefined;
@@ -214,5 +225,11 @@ export async function authenticateAccessToken(
       .set({ last_used_at: now })
       .where('id', '=', row.id)
       .execute();
-  return { tokenId: row.id, tokenName: row.name, scope: row.scope, user };
+  return {
+    tokenId: row.id,
+    tokenName: row.name,
+    tokenHint: row.token_hint,
+    scope: row.scope,
+    user,
+  };
 }

@@ -1,8 +1,8 @@
 import fastifyCors from '@fastify/cors';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { DatabaseHandle } from '../db/connect.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { SiteStateStore } from '../site/site-state.ts';
 import { registerAdminDirectoryRoutes } from './admin-directory-routes.ts';
 import { ADMIN_SHARED_SCHEMAS } from './admin-schemas.ts';
@@ -11,6 +11,7 @@ import { registerApiDocs } from './api-docs.ts';
 import { registerProblemHandlers } from './api-error-handler.ts';
 import { registerContentApiRoutes } from './content-api-routes.ts';
 import { SHARED_SCHEMAS } from './content-schemas.ts';
+import { ApiProblem } from './problem.ts';
 import { identityOf, registerTokenAuthentication } from './token-authentication.ts';
 
 export interface ApiDependencies {
@@ -18,6 +19,7 @@ export interface ApiDependencies {
   state: SiteStateStore;
   baseUrl: string;
   rateLimitPerMinute: number;
+  rateLimiter: RateLimiter;
   contentChanged: () => Promise<void>;
 }
 
@@ -111,15 +113,24 @@ export async function registerApi(server: FastifyInstance, deps: ApiDependencies
     await api.register(
       async (admin) => {
         registerTokenAuthentication(admin, deps.handle);
-        await admin.register(fastifyRateLimit, {
-          hook: 'preHandler',
-          max: deps.rateLimitPerMinute,
-          timeWindow: 60_000,
-          keyGenerator: (request) => `token:${identityOf(request).tokenId}`,
-          errorResponseBuilder: (_request, context) => ({
-            statusCode: 429,
-            message: `This token made more than ${context.max} requests in a minute; retry after ${context.after}.`,
-          }),
+        admin.addHook('preHandler', async (request, reply) => {
+          const result = await deps.rateLimiter.hit(
+            `api-token:${identityOf(request).tokenId}:${identityOf(request).tokenHint}`,
+            deps.rateLimitPerMinute,
+            60_000,
+          );
+          const resetSeconds = Math.ceil(result.resetMs / 1000);
+          reply.header('x-ratelimit-limit', result.limit);
+          reply.header('x-ratelimit-remaining', result.remaining);
+          reply.header('x-ratelimit-reset', resetSeconds);
+          if (!result.allowed)
+            throw new ApiProblem(
+              429,
+              'Too many requests',
+              `This token made more than ${result.limit} requests in a minute; retry in ${resetSeconds} s.`,
+              [],
+              { 'retry-after': String(Math.max(1, resetSeconds)) },
+            );
         });
         admin.addHook('onSend', async (_request, reply, payload) => {
           reply.header('cache-control', 'no-store');
