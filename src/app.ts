@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAdmin } from './admin/admin-plugin.ts';
 import { AdminViews } from './admin/admin-views.ts';
+import { registerApi } from './api/api-plugin.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
 import { registerFeedRoutes } from './feeds/index.ts';
+import { createRateLimiter } from './http/create-rate-limiter.ts';
 import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
@@ -74,6 +76,17 @@ export async function buildApp(
   await registerSitemapRoutes(server, { handle, state, cache, baseUrl: config.baseUrl });
   registerRobotsRoute(server, { state, cache, baseUrl: config.baseUrl });
   await registerPublicMedia(server, config);
+  const rateLimiter = await createRateLimiter(handle, config.redisUrl);
+  await registerApi(server, {
+    handle,
+    state,
+    baseUrl: config.baseUrl,
+    rateLimitPerMinute: config.apiRateLimitPerMinute,
+    rateLimiter,
+    contentChanged: async () => {
+      await watcher.check();
+    },
+  });
   await registerAdmin(server, {
     config,
     handle,
@@ -108,6 +121,7 @@ export async function buildApp(
       await scheduler.stop();
       await webhooks.stop();
       await server.close();
+      await rateLimiter.close();
     },
   };
 }

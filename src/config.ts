@@ -23,6 +23,10 @@ export interface Config {
   /** Where uploaded images and their variants are written. */
   mediaDir: string;
   webhooks: WebhookDeliveryConfig;
+  /** Admin API requests one access token may make per minute. */
+  apiRateLimitPerMinute: number;
+  /** Redis for shared rate limits; null keeps them in the database. */
+  redisUrl: string | null;
 }
 
 /** How webhook deliveries are sent and retried. */
@@ -133,6 +137,20 @@ function readBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): string
   return parsed.href.replace(/\/+$/, '');
 }
 
+function readRedisUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.REDIS_URL?.trim();
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', `is not a URL: "${raw}" (e.g. redis://127.0.0.1:6379)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${raw}"`);
+  return raw;
+}
+
 function readSecret(env: NodeJS.ProcessEnv): string | null {
   const raw = env.COMMUNIQUE_SECRET?.trim();
   if (raw === undefined || raw === '') return null;
@@ -169,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
     secret: readSecret(env),
     mediaDir: path.resolve(env.MEDIA_DIR?.trim() || './data/media'),
+    apiRateLimitPerMinute: readInteger(env, 'API_RATE_LIMIT_PER_MINUTE', 300, 1, 100_000),
+    redisUrl: readRedisUrl(env),
     webhooks: {
       maxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
       retryBaseMs: readInteger(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 10, 86_400_000),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { DatabaseHandle } from '../src/db/connect.ts';
 import { addUser, BackOfficeClient, TEST_PASSWORD } from './helpers/browser-session.ts';
@@ -29,7 +30,7 @@ interface MatrixRow {
   method: 'GET' | 'POST';
   route: string;
   allowed: Who[];
-  attempt(fixtures: Fixtures): Promise<Attempt>;
+  attempt(fixtures: Fixtures, who: Who): Promise<Attempt>;
   /** For sign-in itself a 401 is the expected answer to wrong credentials, not a refusal. */
   authenticationRoute?: boolean;
 }
@@ -55,6 +56,39 @@ async function throwawayWebhook(handle: DatabaseHandle): Promise<number> {
     .returning('id')
     .executeTakeFirstOrThrow();
   return id;
+}
+
+const EMAILS: Record<Who, string> = {
+  'signed out': 'admin@example.org',
+  admin: 'admin@example.org',
+  editor: 'editor@example.org',
+  contributor: 'contributor@example.org',
+  'other contributor': 'other@example.org',
+};
+
+/** A fresh access token of the acting user (of an admin when signed out), so revoking it is theirs to do. */
+async function tokenOf(handle: DatabaseHandle, who: Who): Promise<number> {
+  const user = await handle.db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', EMAILS[who])
+    .executeTakeFirstOrThrow();
+  const row = await handle.db
+    .insertInto('access_tokens')
+    .values({
+      user_id: user.id,
+      name: `matrix ${who}`,
+      scope: 'read',
+      token_hash: randomBytes(32).toString('hex'),
+      token_hint: 'cq_matrix',
+      created_at: new Date(),
+      expires_at: null,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 /** Every back-office route, and who may use it. A route missing here fails the test. */
@@ -275,6 +309,27 @@ const MATRIX: MatrixRow[] = [
     }),
   },
   { method: 'GET', route: '/admin/account', allowed: SIGNED_IN, attempt: at('/admin/account') },
+  {
+    method: 'GET',
+    route: '/admin/account/tokens',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/tokens'),
+  },
+  {
+    method: 'POST',
+    route: '/admin/account/tokens',
+    allowed: SIGNED_IN,
+    attempt: at('/admin/account/tokens', { name: '', scope: 'read', lifetime: '30' }),
+  },
+  {
+    method: 'POST',
+    route: '/admin/account/tokens/:id/revoke',
+    allowed: SIGNED_IN,
+    attempt: async (fixtures, who) => ({
+      path: `/admin/account/tokens/${await tokenOf(fixtures.handle, who)}/revoke`,
+      form: {},
+    }),
+  },
   {
     method: 'POST',
     route: '/admin/account/password',
@@ -499,7 +554,7 @@ for (const engine of await testEngines()) {
         for (const who of EVERYONE) {
           const client = clients.get(who);
           assert.ok(client);
-          const attempt = await row.attempt(fixtures);
+          const attempt = await row.attempt(fixtures, who);
           await client.get('/admin/login');
           if (who !== 'signed out') await client.get('/admin');
           const response =

@@ -45,6 +45,7 @@ const NOTICES: Record<string, string> = {
   uploaded: 'Image uploaded.',
   two_factor_on: 'Two-factor sign-in is on.',
   two_factor_off: 'Two-factor sign-in is off.',
+  token_revoked: 'Token revoked. Requests using it are refused from now on.',
   test_sent: 'Test event queued. It appears in the delivery log below once sent.',
 };
 

@@ -7,6 +7,7 @@ import { findActiveSession } from '../accounts/session-store.ts';
 import { findUserById } from '../accounts/user-repository.ts';
 import { cleanFormBody } from '../content/clean-text.ts';
 import { isUniqueViolation } from '../db/constraint-errors.ts';
+import { registerAccessTokenRoutes } from './access-token-routes.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { type AdminDependencies, renderAdmin } from './admin-context.ts';
 import { AdminHttpError } from './admin-http-error.ts';
@@ -172,6 +173,7 @@ export async function registerAdmin(
     registerSettingsRoutes(admin, deps);
     registerUserRoutes(admin, deps);
     registerAccountRoutes(admin, deps);
+    registerAccessTokenRoutes(admin, deps);
     registerAuditRoutes(admin, deps);
     registerMediaRoutes(admin, deps);
     registerWebhookRoutes(admin, deps);

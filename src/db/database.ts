@@ -147,6 +147,29 @@ export interface MediaTable {
   created_at: Timestamp;
 }
 
+/** One fixed window of a rate limit: how many hits a key made since the window began. */
+export interface RateLimitWindowTable {
+  key: string;
+  window_started_ms: number;
+  hits: number;
+}
+
+export interface AccessTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** 'read' or 'write'. */
+  scope: string;
+  /** SHA-256 of the token: the token itself is shown once and never stored. */
+  token_hash: string;
+  /** The token's first characters, so its owner can tell tokens apart. */
+  token_hint: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface WebhookTable {
   id: Generated<number>;
   url: string;
@@ -207,6 +230,8 @@ export interface Database {
   webhooks: WebhookTable;
   webhook_events: WebhookEventTable;
   webhook_deliveries: WebhookDeliveryTable;
+  access_tokens: AccessTokenTable;
+  rate_limit_windows: RateLimitWindowTable;
 }
 
 /** A connection or an open transaction: repositories take either. */

@@ -8,6 +8,8 @@ import { media } from './migrations/0004-media.ts';
 import { search } from './migrations/0005-search.ts';
 import { translationSource } from './migrations/0006-translation-source.ts';
 import { webhooks } from './migrations/0008-webhooks.ts';
+import { accessTokens } from './migrations/0009-access-tokens.ts';
+import { rateLimits } from './migrations/0010-rate-limits.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -19,6 +21,8 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0005-search': search(helpers),
     '0006-translation-source': translationSource(),
     '0008-webhooks': webhooks(helpers),
+    '0009-access-tokens': accessTokens(helpers),
+    '0010-rate-limits': rateLimits(),
   };
 }
 
