@@ -1,3 +1,4 @@
+import { absoluteUrls } from '../feeds/absolute-urls.ts';
 import type { Organisation, OrganisationSummary } from '../organisations/index.ts';
 import type { Page } from '../pages/index.ts';
 import { pagePath } from '../pages/page-service.ts';
@@ -13,6 +14,10 @@ export interface UrlContext {
 }
 
 const absolute = (context: UrlContext, path: string) => `${context.baseUrl}${path}`;
+
+/** HTML whose links and images work wherever a client shows it. */
+const portableHtml = (context: UrlContext, html: string, documentUrl: string) =>
+  absoluteUrls(html, context.baseUrl, documentUrl);
 
 /** Where a statement lives publicly: under its language's prefix when the site publishes in it. */
 export function publicStatementUrl(
@@ -36,14 +41,20 @@ function presentSignatory(context: UrlContext, organisation: OrganisationSummary
 
 /** A statement in a list: an explicit field list, never the row. */
 export function presentStatementSummary(context: UrlContext, statement: StatementListing) {
+  const url = publicStatementUrl(context, statement);
   return {
     id: statement.id,
     slug: statement.slug,
-    url: publicStatementUrl(context, statement),
+    url,
     title: statement.title,
     language: statement.language,
-    summary_html: statement.summaryHtml,
-    excerpt_html: cachedExcerpt(statement, context.state.settings.excerptWords),
+    summary_html:
+      statement.summaryHtml === null ? null : portableHtml(context, statement.summaryHtml, url),
+    excerpt_html: portableHtml(
+      context,
+      cachedExcerpt(statement, context.state.settings.excerptWords),
+      url,
+    ),
     published_at: statement.publishedAt.toISOString(),
     updated_at: statement.updatedAt.toISOString(),
     organisations: statement.signatories.map((organisation) =>
@@ -58,9 +69,10 @@ export function presentStatement(
   statement: Statement,
   translations: TranslationLink[],
 ) {
+  const summary = presentStatementSummary(context, statement);
   return {
-    ...presentStatementSummary(context, statement),
-    body_html: statement.bodyHtml,
+    ...summary,
+    body_html: portableHtml(context, statement.bodyHtml, summary.url),
     translations: translations.map((translation) => ({
       language: translation.language,
       slug: translation.slug,
@@ -78,7 +90,11 @@ export function presentOrganisation(context: UrlContext, organisation: Organisat
     country: organisation.country,
     website: organisation.website,
     language: organisation.language,
-    description_html: organisation.descriptionHtml,
+    description_html: portableHtml(
+      context,
+      organisation.descriptionHtml,
+      absolute(context, organisationUrl(organisation.slug)),
+    ),
     url: absolute(context, organisationUrl(organisation.slug)),
     updated_at: organisation.updatedAt.toISOString(),
   };
@@ -88,7 +104,7 @@ export function presentPage(context: UrlContext, page: Page) {
   return {
     slug: page.slug,
     title: page.title,
-    body_html: page.bodyHtml,
+    body_html: portableHtml(context, page.bodyHtml, absolute(context, pagePath(page.slug))),
     url: absolute(context, pagePath(page.slug)),
     updated_at: page.updatedAt.toISOString(),
   };
