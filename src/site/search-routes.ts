@@ -30,6 +30,10 @@ interface Option {
   value: string;
   label: string;
 }
+interface FilterOptions {
+  options: Record<FilterName, Option[]>;
+  organisationIds: Map<string, number>;
+}
 
 /** The first string of a query-string value (`?q=a&q=b` gives "a"). */
 function firstString(value: unknown): string | undefined {
@@ -51,9 +55,7 @@ export async function registerSearchRoutes(
     buildLayoutContext(theme, baseUrl, state, page);
 
   /** What each filter may be set to: only values that can match something are offered or accepted. */
-  const filterOptions = async (
-    state: SiteState,
-  ): Promise<{ options: Record<FilterName, Option[]>; organisationIds: Map<string, number> }> => {
+  const loadFilterOptions = async (state: SiteState): Promise<FilterOptions> => {
     const { language: locale, timezone } = state.settings;
     const collator = new Intl.Collator(locale);
     const [organisations, languages, range] = await Promise.all([
@@ -93,6 +95,17 @@ export async function registerSearchRoutes(
         organisations.map((organisation) => [organisation.slug, organisation.id]),
       ),
     };
+  };
+  // Keyed by the state object, which the store replaces on every content change.
+  const filterOptionsByState = new WeakMap<SiteState, Promise<FilterOptions>>();
+  const filterOptions = (state: SiteState): Promise<FilterOptions> => {
+    let options = filterOptionsByState.get(state);
+    if (options === undefined) {
+      options = loadFilterOptions(state);
+      filterOptionsByState.set(state, options);
+      options.catch(() => filterOptionsByState.delete(state));
+    }
+    return options;
   };
 
   server.get('/search', async (request, reply) => {
