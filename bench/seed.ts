@@ -245,7 +245,7 @@ export interface SeedOptions {
   /** Mix rare and accented names into the text (for search measurements); changes the content. */
   rareWords?: boolean;
   /**
-   * Drop the search index before inserting and build it once afterwards, instead of letting the
+   * Pause the search index before inserting and rebuild it once afterwards, instead of letting the
    * triggers index each statement once per inserted row (statement and each signatory).
    */
   deferSearchIndex?: boolean;
@@ -260,7 +260,7 @@ export async function seedHandle(
 ): Promise<SeedResult> {
   const started = performance.now();
   const adapter = searchAdapter(handle.engine);
-  if (options.deferSearchIndex) await adapter.uninstall(handle.db);
+  if (options.deferSearchIndex) await adapter.pauseIndexing(handle.db);
   const text = new TextGenerator(20240521, options.rareWords ?? false);
   const now = new Date();
   const newest = now.getTime() - 24 * 3600 * 1000;
@@ -348,7 +348,7 @@ export async function seedHandle(
   let indexMilliseconds: number | undefined;
   if (options.deferSearchIndex) {
     const indexStarted = performance.now();
-    await adapter.install(handle.db);
+    await adapter.resumeIndexing(handle.db);
     indexMilliseconds = performance.now() - indexStarted;
   }
   const sample = await handle.db

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { HtmlValidate } from 'html-validate';
+import { sql } from 'kysely';
 import { createUser } from '../src/accounts/account-service.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/connect.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { searchSpeed } from '../src/db/migrations/0007-search-speed.ts';
 import { listOrganisations } from '../src/organisations/index.ts';
+import { searchAdapter } from '../src/search/index.ts';
 import {
   fts5Quote,
   highlightToHtml,
@@ -18,7 +24,7 @@ import {
   transitionStatement,
 } from '../src/statements/statement-service.ts';
 import { attr, Dom, textOf } from './helpers/dom.ts';
-import { testEngines } from './helpers/engines.ts';
+import { createTestDatabase, testEngines } from './helpers/engines.ts';
 import { startTestSite, type TestSite } from './helpers/test-site.ts';
 
 describe('search query parsing', () => {
@@ -252,7 +258,25 @@ for (const engine of await testEngines()) {
       assert.ok((await slugs('pause winter')).length >= 1);
     });
 
+    test('a phrase with a stop word in it keeps its gap; its words apart or reordered do not match', async () => {
+      const dublin = 'winter-evictions-must-stop-a-call-to-dublin-city-council';
+      for (const phrase of [
+        '"winter pause on evictions"',
+        '"pause on evictions"',
+        '"a winter pause"',
+      ])
+        assert.deepEqual(await slugs(phrase), [dublin], phrase);
+      for (const phrase of ['"pause evictions"', '"evictions on pause"', '"winter on pause"'])
+        assert.ok(!(await slugs(phrase)).includes(dublin), phrase);
+    });
+
     if (engine === 'postgres') {
+      test('stemmed phrases: "winter pauses" finds "winter pause"', async () => {
+        assert.deepEqual(await slugs('"winter pauses"'), [
+          'winter-evictions-must-stop-a-call-to-dublin-city-council',
+        ]);
+      });
+
       test('stemming: "evictions" finds a statement that only says "eviction"', async () => {
         assert.ok((await slugs('evictions')).includes('one-family'));
         assert.ok((await slugs('zaporanski evicted')).includes('one-family'));
@@ -448,6 +472,84 @@ for (const engine of await testEngines()) {
       await assertValid(none);
     });
 
+    test('the count stops at the limit: past it, matches come newest first', async () => {
+      const adapter = searchAdapter(site.handle.engine);
+      const parts = [{ words: ['wombatine'], phrase: false }];
+      const ranked = await adapter.search(site.handle.db, {
+        parts,
+        filters: {},
+        limit: 5,
+        offset: 0,
+      });
+      assert.equal(ranked.total, 2);
+      assert.equal(ranked.totalIsCapped, false);
+      assert.deepEqual(
+        ranked.hits.map((hit) => hit.slug),
+        ['wombatine-title', 'wombatine-body'],
+        'all matches counted: ranked',
+      );
+      const capped = await adapter.search(site.handle.db, {
+        parts,
+        filters: {},
+        limit: 5,
+        offset: 0,
+        countLimit: 1,
+      });
+      assert.equal(capped.total, 1);
+      assert.equal(capped.totalIsCapped, true);
+      assert.deepEqual(
+        capped.hits.map((hit) => hit.slug),
+        ['wombatine-body'],
+        'capped: newest first, no further than the limit',
+      );
+      const past = await adapter.search(site.handle.db, {
+        parts,
+        filters: {},
+        limit: 5,
+        offset: 1,
+        countLimit: 1,
+      });
+      assert.deepEqual(past.hits, []);
+    });
+
+    test('a search matching over 1,000 statements says so and pages through the newest 1,000', async () => {
+      const now = new Date('2025-06-01T12:00:00Z');
+      const rows = Array.from({ length: 1003 }, (_, index) => {
+        const bodyMd = `Multitudinous note number ${index}.`;
+        return {
+          slug: `multitudinous-${index}`,
+          title: `Note ${index}`,
+          body_md: bodyMd,
+          body_html: `<p>${bodyMd}</p>`,
+          summary_md: null,
+          summary_html: null,
+          language: 'en',
+          status: 'published',
+          published_at: new Date(Date.UTC(2021, 0, 1) + index * 86_400_000),
+          translation_of_id: null,
+          created_at: now,
+          updated_at: now,
+          created_by: null,
+          translation_source_hash: null,
+        };
+      });
+      await site.handle.db.insertInto('statements').values(rows).execute();
+      const html = await search('multitudinous');
+      const dom = new Dom(html);
+      assert.equal(dom.text('.search-count'), 'More than 1,000 statements found, newest first');
+      const first = results(html);
+      assert.deepEqual(
+        first.map((r) => r.slug),
+        Array.from({ length: 10 }, (_, index) => `multitudinous-${1002 - index}`),
+      );
+      assert.match(dom.text('.pagination'), /Page 1 of 100/);
+      const last = await site.get('/search?q=multitudinous&page=100');
+      assert.equal(last.status, 200);
+      assert.equal(results(await last.text()).at(-1)?.slug, 'multitudinous-3');
+      assert.equal((await site.get('/search?q=multitudinous&page=101')).status, 404);
+      await assertValid(html);
+    });
+
     test('property: any input answers 200 or 400, never 500', async () => {
       const operatorSoup = fc
         .array(
@@ -515,5 +617,72 @@ for (const engine of await testEngines()) {
         assert.ok([200, 400].includes(response.status), raw);
       }
     });
+  });
+
+  test(`[${engine}] migration 0007 can be undone and done again, the index following the content`, async () => {
+    const fresh = await createTestDatabase(engine);
+    const handle = await openDatabase(loadConfig({ DATABASE_URL: fresh.url }).database);
+    try {
+      await migrateToLatest(handle);
+      const statement = (slug: string, bodyMd: string) => ({
+        slug,
+        title: 'Migration check',
+        bodyMd,
+        summaryMd: null,
+        language: 'en',
+        status: 'published' as const,
+        publishedAt: new Date('2024-02-02T10:00:00Z'),
+        signatoryIds: [],
+        translationOfId: null,
+      });
+      const { id } = await upsertStatement(
+        handle.db,
+        statement('kept', 'Grelvish words.'),
+        new Date(),
+      );
+      const found = async (word: string) => {
+        const page = await searchAdapter(engine).search(handle.db, {
+          parts: [{ words: [word], phrase: false }],
+          filters: {},
+          limit: 10,
+          offset: 0,
+        });
+        return page.hits.map((hit) => hit.slug);
+      };
+      assert.deepEqual(await found('grelvish'), ['kept']);
+      // What 0005 alone answers: the statement ids its index holds for a word.
+      const indexedBy0005 = async (word: string) =>
+        engine === 'sqlite'
+          ? (
+              await sql<{ id: number }>`select rowid as id from statement_search
+                where statement_search match ${`"${word}"`}`.execute(handle.db)
+            ).rows.map((row) => row.id)
+          : (
+              await sql<{ id: number }>`select statement_id as id from statement_search
+                where search_vector @@ plainto_tsquery('communique_simple', ${word})`.execute(
+                handle.db,
+              )
+            ).rows.map((row) => row.id);
+
+      const migration = searchSpeed(handle.helpers);
+      await migration.down(handle.db);
+      assert.deepEqual(await indexedBy0005('grelvish'), [id], 'the 0005 index is back and filled');
+      const later = await upsertStatement(
+        handle.db,
+        statement('later', 'Thrombic words.'),
+        new Date(),
+      );
+      assert.deepEqual(await indexedBy0005('thrombic'), [later.id], 'its triggers work again');
+
+      await migration.up(handle.db);
+      assert.deepEqual(await found('grelvish'), ['kept']);
+      assert.deepEqual(await found('thrombic'), ['later'], 'filled from every statement');
+      await upsertStatement(handle.db, statement('later', 'Quintal words.'), new Date());
+      assert.deepEqual(await found('thrombic'), []);
+      assert.deepEqual(await found('quintal'), ['later']);
+    } finally {
+      await handle.close();
+      await fresh.drop();
+    }
   });
 }

@@ -7,6 +7,7 @@ import { statementWorkflow } from './migrations/0003-statement-workflow.ts';
 import { media } from './migrations/0004-media.ts';
 import { search } from './migrations/0005-search.ts';
 import { translationSource } from './migrations/0006-translation-source.ts';
+import { searchSpeed } from './migrations/0007-search-speed.ts';
 import { webhooks } from './migrations/0008-webhooks.ts';
 import { accessTokens } from './migrations/0009-access-tokens.ts';
 import { rateLimits } from './migrations/0010-rate-limits.ts';
@@ -20,6 +21,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0004-media': media(helpers),
     '0005-search': search(helpers),
     '0006-translation-source': translationSource(),
+    '0007-search-speed': searchSpeed(helpers),
     '0008-webhooks': webhooks(helpers),
     '0009-access-tokens': accessTokens(helpers),
     '0010-rate-limits': rateLimits(),

@@ -10,12 +10,13 @@ export {
   parseQuery,
   type QueryPart,
 } from './query.ts';
-export type {
-  SearchAdapter,
-  SearchFilters,
-  SearchHit,
-  SearchOptions,
-  SearchPage,
+export {
+  COUNT_LIMIT,
+  type SearchAdapter,
+  type SearchFilters,
+  type SearchHit,
+  type SearchOptions,
+  type SearchPage,
 } from './search-adapter.ts';
 
 /** The full-text search of one engine. */

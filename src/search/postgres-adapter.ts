@@ -1,208 +1,196 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database } from '../db/database.ts';
 import { toDate } from '../db/database.ts';
 import { filterConditions } from './filters-sql.ts';
+import {
+  CONFIGS,
+  configName,
+  installV1,
+  installV2,
+  MAX_PAIR_BYTES,
+  pauseIndexingV2,
+  resumeIndexingV2,
+  uninstallV1,
+  uninstallV2,
+} from './postgres-schema.ts';
 import type { QueryPart } from './query.ts';
-import type { SearchAdapter, SearchHit } from './search-adapter.ts';
+import { COUNT_LIMIT, type SearchAdapter, type SearchHit } from './search-adapter.ts';
 
-/*
- * PostgreSQL: a side table `statement_search` (statement id, text search configuration, plain
- * text of the body, `search_vector`) with a GIN index, rebuilt by a trigger function in the same
- * transaction as every write to statements, their signatories or organisation names.
- * Each statement is indexed twice: with its language's stemming configuration and with
- * `simple`, so that both "evictions" → "eviction" and exact words match. The configurations
- * are copies of the built-in ones with the `unaccent` dictionary in front, so that ts_headline,
- * which reads the original text, highlights "Erdoğan" for "erdogan".
- */
+/** One part of the query as tsquery text for each column, built once before the search. */
+interface CompiledPart {
+  /** Alternatives matched on search_vector (single lexemes, or words whose pairs are too long). */
+  vector: string[];
+  /** Alternatives matched on pair_vector: all pairs of a phrase. */
+  pairs: string[];
+  /** Every alternative as a phrase, for re-checking word order, ranking and headlines. */
+  phrase: string;
+  /** Pairs alone do not prove the order of three or more words. */
+  recheck: boolean;
+}
 
-/** Our configuration per language subtag; anything else is indexed with `simple` only. */
-const LANGUAGE_CONFIGS: Record<string, string> = {
-  en: 'english',
-  es: 'spanish',
-  fr: 'french',
-  de: 'german',
-  tr: 'turkish',
-  ar: 'arabic',
-  el: 'greek',
-};
-const CONFIGS = ['simple', ...new Set(Object.values(LANGUAGE_CONFIGS))];
-const configName = (base: string) => `communique_${base}`;
+const quote = (lexeme: string) => `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+const any = (terms: string[]) => terms.map((term) => `(${term})`).join(' | ');
+const all = (terms: string[]) => terms.map((term) => `(${term})`).join(' & ');
 
-const INSTALL: string[] = [
-  'create extension if not exists unaccent',
-  ...CONFIGS.flatMap((base) => [
-    `create text search configuration ${configName(base)} (copy = pg_catalog.${base})`,
-    `alter text search configuration ${configName(base)}
-       alter mapping for hword, hword_part, word with unaccent, ${base === 'simple' ? 'simple' : `${base}_stem`}`,
-  ]),
-  `create function communique_search_config(language text) returns regconfig
-     language sql stable as $$
-       select (case split_part(lower(language), '-', 1)
-         ${Object.entries(LANGUAGE_CONFIGS)
-           .map(([code, base]) => `when '${code}' then '${configName(base)}'`)
-           .join(' ')}
-         else '${configName('simple')}' end)::regconfig
-     $$`,
-  `create function communique_plain_text(html text) returns text
-     language sql immutable as $$
-       select replace(replace(replace(replace(replace(replace(
-         regexp_replace(regexp_replace(coalesce(html, ''), '<[^>]*>', ' ', 'g'), '\\s+', ' ', 'g'),
-         '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&nbsp;', ' '), '&amp;', '&')
-     $$`,
-  `create table statement_search (
-     statement_id integer primary key references statements(id) on delete cascade,
-     config regconfig not null,
-     document text not null,
-     search_vector tsvector not null)`,
-  'create index statement_search_vector_idx on statement_search using gin (search_vector)',
-  `create function communique_search_refresh(target integer) returns void
-     language plpgsql as $$
-     declare
-       row record;
-       cfg regconfig;
-       simple_cfg regconfig := '${configName('simple')}';
-       summary text;
-       body text;
-       names text;
-     begin
-       select title, summary_html, body_html, language into row from statements where id = target;
-       if not found then
-         delete from statement_search where statement_id = target;
-         return;
-       end if;
-       cfg := communique_search_config(row.language);
-       summary := communique_plain_text(row.summary_html);
-       body := communique_plain_text(row.body_html);
-       select coalesce(string_agg(o.name, ' · '), '') into names
-         from statement_signatories ss join organisations o on o.id = ss.organisation_id
-         where ss.statement_id = target;
-       insert into statement_search (statement_id, config, document, search_vector)
-       values (target, cfg, body,
-         setweight(to_tsvector(cfg, unaccent(row.title)), 'A') ||
-         setweight(to_tsvector(simple_cfg, unaccent(row.title)), 'A') ||
-         setweight(to_tsvector(cfg, unaccent(summary)), 'B') ||
-         setweight(to_tsvector(simple_cfg, unaccent(summary)), 'B') ||
-         setweight(to_tsvector(cfg, unaccent(body)), 'C') ||
-         setweight(to_tsvector(simple_cfg, unaccent(body)), 'C') ||
-         setweight(to_tsvector(simple_cfg, unaccent(names)), 'D'))
-       on conflict (statement_id) do update
-         set config = excluded.config, document = excluded.document,
-             search_vector = excluded.search_vector;
-     end $$`,
-  `create function communique_search_statements_trigger() returns trigger
-     language plpgsql as $$
-     begin
-       perform communique_search_refresh(new.id);
-       return null;
-     end $$`,
-  `create trigger statements_search_refresh
-     after insert or update of title, summary_html, body_html, language on statements
-     for each row execute function communique_search_statements_trigger()`,
-  `create function communique_search_signatories_trigger() returns trigger
-     language plpgsql as $$
-     begin
-       if tg_op = 'DELETE' then
-         perform communique_search_refresh(old.statement_id);
-       else
-         perform communique_search_refresh(new.statement_id);
-       end if;
-       return null;
-     end $$`,
-  `create trigger statement_signatories_search_refresh
-     after insert or delete on statement_signatories
-     for each row execute function communique_search_signatories_trigger()`,
-  `create function communique_search_organisations_trigger() returns trigger
-     language plpgsql as $$
-     begin
-       perform communique_search_refresh(ss.statement_id)
-         from statement_signatories ss where ss.organisation_id = new.id;
-       return null;
-     end $$`,
-  `create trigger organisations_search_refresh
-     after update of name on organisations
-     for each row execute function communique_search_organisations_trigger()`,
-  'select communique_search_refresh(id) from statements',
-];
-
-const UNINSTALL: string[] = [
-  'drop trigger if exists organisations_search_refresh on organisations',
-  'drop trigger if exists statement_signatories_search_refresh on statement_signatories',
-  'drop trigger if exists statements_search_refresh on statements',
-  'drop table if exists statement_search',
-  'drop function if exists communique_search_organisations_trigger()',
-  'drop function if exists communique_search_signatories_trigger()',
-  'drop function if exists communique_search_statements_trigger()',
-  'drop function if exists communique_search_refresh(integer)',
-  'drop function if exists communique_plain_text(text)',
-  'drop function if exists communique_search_config(text)',
-  ...CONFIGS.map((base) => `drop text search configuration if exists ${configName(base)}`),
-];
+/** The query's words as each configuration sees them: lexemes with positions, one round trip. */
+async function analyse(
+  db: Kysely<Database>,
+  parts: QueryPart[],
+): Promise<{ lexeme: string; position: number }[][][]> {
+  const result = await sql<{ part: number; config: number; lexeme: string; positions: number[] }>`
+    select p.n::integer - 1 as part, c.n::integer - 1 as config, t.lexeme, t.positions
+    from unnest(${parts.map((part) => part.words.join(' '))}::text[]) with ordinality p(text, n)
+      cross join unnest(${CONFIGS.map(configName)}::text[]) with ordinality c(name, n)
+      cross join lateral unnest(to_tsvector(c.name::regconfig, unaccent(p.text))) t`.execute(db);
+  const analysed = parts.map(() => CONFIGS.map(() => [] as { lexeme: string; position: number }[]));
+  for (const row of result.rows)
+    for (const position of row.positions)
+      analysed[row.part]?.[row.config]?.push({ lexeme: row.lexeme, position });
+  for (const configs of analysed)
+    for (const sequence of configs) sequence.sort((a, b) => a.position - b.position);
+  return analysed;
+}
 
 /**
  * websearch-like: every part must match (AND); a part matches as a stemmed phrase in any of our
- * language configurations or as the exact unaccented words. Input reaches SQL only as parameters.
+ * language configurations or as the exact unaccented words. Pairs are made exactly as
+ * communique_search_pairs makes them for statements (postgres-schema.ts).
  */
-function tsquery(parts: QueryPart[]): RawBuilder<unknown> {
-  return sql.join(
-    parts.map((part) => {
-      const text = part.words.join(' ');
-      return sql`(${sql.join(
-        CONFIGS.map(
-          (base) =>
-            sql`phraseto_tsquery(${sql.lit(configName(base))}::regconfig, unaccent(${text}))`,
-        ),
-        sql` || `,
-      )})`;
-    }),
-    sql` && `,
-  );
+function compilePart(configs: { lexeme: string; position: number }[][]): CompiledPart {
+  const vector = new Set<string>();
+  const pairs = new Set<string>();
+  const phrases = new Set<string>();
+  let recheck = false;
+  for (const sequence of configs) {
+    const [first, ...rest] = sequence;
+    if (first === undefined) continue;
+    let phrase = quote(first.lexeme);
+    const kept: string[] = [];
+    let previous = first;
+    for (const next of rest) {
+      const gap = next.position - previous.position;
+      phrase += ` ${gap === 1 ? '<->' : `<${gap}>`} ${quote(next.lexeme)}`;
+      if (Buffer.byteLength(previous.lexeme) + Buffer.byteLength(next.lexeme) <= MAX_PAIR_BYTES)
+        kept.push(
+          quote(
+            gap === 1
+              ? `${previous.lexeme} ${next.lexeme}`
+              : `${previous.lexeme} ${gap} ${next.lexeme}`,
+          ),
+        );
+      previous = next;
+    }
+    phrases.add(phrase);
+    if (rest.length === 0) vector.add(phrase);
+    else if (kept.length === 0)
+      vector.add(sequence.map((entry) => quote(entry.lexeme)).join(' & '));
+    else pairs.add(kept.join(' & '));
+    if (rest.length >= 2 || kept.length < rest.length) recheck = true;
+  }
+  return { vector: [...vector], pairs: [...pairs], phrase: any([...phrases]), recheck };
+}
+
+/** The match condition on `statement_search ss`, and the whole query for ranking and headlines. */
+function matchCondition(compiled: CompiledPart[]): {
+  where: RawBuilder<unknown>;
+  query: string;
+} {
+  const tsquery = (text: string) => sql`${text}::tsquery`;
+  const conditions: RawBuilder<unknown>[] = [];
+  const vectorOnly = compiled.filter((part) => part.pairs.length === 0);
+  const pairsOnly = compiled.filter((part) => part.vector.length === 0);
+  if (vectorOnly.length > 0)
+    conditions.push(
+      sql`ss.search_vector @@ ${tsquery(all(vectorOnly.map((part) => any(part.vector))))}`,
+    );
+  if (pairsOnly.length > 0)
+    conditions.push(
+      sql`ss.pair_vector @@ ${tsquery(all(pairsOnly.map((part) => any(part.pairs))))}`,
+    );
+  for (const part of compiled)
+    if (part.vector.length > 0 && part.pairs.length > 0)
+      conditions.push(
+        sql`(ss.search_vector @@ ${tsquery(any(part.vector))} or ss.pair_vector @@ ${tsquery(any(part.pairs))})`,
+      );
+  const rechecked = compiled.filter((part) => part.recheck);
+  // ts_match_vq rather than @@, so that the planner never scans GIN for this re-check.
+  if (rechecked.length > 0)
+    conditions.push(
+      sql`ts_match_vq(ss.search_vector, ${tsquery(all(rechecked.map((part) => part.phrase)))})`,
+    );
+  return {
+    where: sql.join(conditions, sql` and `),
+    query: all(compiled.map((part) => part.phrase)),
+  };
 }
 
 const HEADLINE_OPTIONS =
   'StartSel=\u0001, StopSel=\u0002, MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "';
 
+interface HitRow {
+  id: number;
+  slug: string;
+  title: string;
+  language: string;
+  published_at: Date;
+  snippet: string | null;
+}
+
+const toHit = (row: HitRow): SearchHit => ({
+  id: row.id,
+  slug: row.slug,
+  title: row.title,
+  language: row.language,
+  publishedAt: toDate(row.published_at),
+  // ts_headline drops anything that looks like a tag, so < and > travel as \u0003 and \u0004.
+  snippet: (row.snippet ?? '').replaceAll('\u0003', '<').replaceAll('\u0004', '>'),
+});
+
 export const postgresSearch: SearchAdapter = {
   engine: 'postgres',
+  install: installV1,
+  uninstall: uninstallV1,
+  installV2,
+  uninstallV2,
+  pauseIndexing: pauseIndexingV2,
+  resumeIndexing: resumeIndexingV2,
 
-  async install(db) {
-    for (const statement of INSTALL) await sql.raw(statement).execute(db);
-  },
+  async search(db, { parts, filters, limit, offset, countLimit = COUNT_LIMIT }) {
+    const compiled = (await analyse(db, parts))
+      .map(compilePart)
+      .filter((part) => part.vector.length > 0 || part.pairs.length > 0);
+    if (compiled.length === 0) return { total: 0, totalIsCapped: false, hits: [] };
+    const { where, query } = matchCondition(compiled);
 
-  async uninstall(db) {
-    for (const statement of UNINSTALL) await sql.raw(statement).execute(db);
-  },
+    // Newest first, stopping one past the count limit: one pass both counts and orders.
+    const matched = await sql<{ id: number }>`select ss.statement_id as id
+      from statement_search ss
+      where ${where} and ${filterConditions('ss', filters)}
+      order by ss.published_at desc, ss.statement_id desc
+      limit ${countLimit + 1}`.execute(db);
+    const totalIsCapped = matched.rows.length > countLimit;
+    const total = Math.min(matched.rows.length, countLimit);
+    const ids = matched.rows.slice(0, total).map((row) => row.id);
+    if (offset >= total) return { total, totalIsCapped, hits: [] };
 
-  async search(db, { parts, filters, limit, offset }) {
-    const matches = sql`with q as (select ${tsquery(parts)} as query)
-      select s.id, s.slug, s.title, s.language, s.published_at,
-        ts_rank(ss.search_vector, q.query) as rank, ss.config, ss.document, q.query
-      from statement_search ss join statements s on s.id = ss.statement_id cross join q
-      where ss.search_vector @@ q.query and ${filterConditions(filters)}`;
-    const counted = await sql<{
-      total: number;
-    }>`select count(*)::integer as total from (${matches}) m`.execute(db);
-    const total = Number(counted.rows[0]?.total ?? 0);
-    if (total === 0 || offset >= total) return { total, hits: [] };
-    const rows = await sql<{
-      id: number;
-      slug: string;
-      title: string;
-      language: string;
-      published_at: Date;
-      snippet: string | null;
-    }>`select m.id, m.slug, m.title, m.language, m.published_at,
-        ts_headline(m.config, translate(m.document, '<>', chr(3) || chr(4)), m.query, ${HEADLINE_OPTIONS}) as snippet
-      from (${matches} order by rank desc, s.published_at desc, s.id desc
-        limit ${limit} offset ${offset}) m
-      order by m.rank desc, m.published_at desc, m.id desc`.execute(db);
-    const hits: SearchHit[] = rows.rows.map((row) => ({
-      id: row.id,
-      slug: row.slug,
-      title: row.title,
-      language: row.language,
-      publishedAt: toDate(row.published_at),
-      // ts_headline drops anything that looks like a tag, so < and > travel as \u0003 and \u0004.
-      snippet: (row.snippet ?? '').replaceAll('\u0003', '<').replaceAll('\u0004', '>'),
-    }));
-    return { total, hits };
+    const details = (page: RawBuilder<unknown>) => sql<HitRow & { position: number }>`
+      select s.id, s.slug, s.title, s.language, s.published_at, page.position,
+        ts_headline(ss.config, translate(ss.document, '<>', chr(3) || chr(4)),
+          ${query}::tsquery, ${HEADLINE_OPTIONS}) as snippet
+      from (${page}) page
+        join statement_search ss on ss.statement_id = page.statement_id
+        join statements s on s.id = page.statement_id
+      order by page.position`;
+    // Rare matches are all here: rank them; broad ones keep the newest-first order.
+    const page = totalIsCapped
+      ? sql`select statement_id, position::integer
+          from unnest(${ids.slice(offset, offset + limit)}::integer[]) with ordinality u(statement_id, position)`
+      : sql`select statement_id, row_number() over (
+            order by ts_rank(search_vector, ${query}::tsquery) desc, published_at desc, statement_id desc
+          )::integer as position
+          from statement_search where statement_id = any(${ids}::integer[])
+          order by position limit ${limit} offset ${offset}`;
+    const rows = await details(page).execute(db);
+    return { total, totalIsCapped, hits: rows.rows.map(toHit) };
   },
 };

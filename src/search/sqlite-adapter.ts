@@ -1,110 +1,65 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { toDate } from '../db/database.ts';
 import { filterConditions } from './filters-sql.ts';
 import { toFts5Match } from './query.ts';
-import type { SearchAdapter, SearchHit } from './search-adapter.ts';
+import { COUNT_LIMIT, type SearchAdapter, type SearchHit } from './search-adapter.ts';
+import {
+  installV1,
+  installV2,
+  KEY_SCALE,
+  pauseIndexingV2,
+  resumeIndexingV2,
+  uninstallV1,
+  uninstallV2,
+} from './sqlite-schema.ts';
 
-/*
- * SQLite: an FTS5 table with external content. `statement_search_docs` holds the plain text of
- * each statement (tags stripped from the rendered HTML, entities decoded, signatories' names);
- * `statement_search` indexes it with unicode61 (diacritics removed). unicode61 does not fold the
- * Turkish dotless ı, so the indexed text (and the query) map ı/İ to i; the docs keep the original
- * spelling for snippets, and token positions are unchanged by the mapping.
- * Triggers on statements, statement_signatories and organisations rebuild a statement's row in
- * the same transaction as the write.
- */
-
-const fold = (column: string) => `replace(replace(${column}, 'ı', 'i'), 'İ', 'i')`;
-
-/** Visible text of rendered HTML: tags removed one by one by a recursive CTE, entities decoded. */
-function plain(html: string): string {
-  const stripped = `(with recursive r(t, n) as (select ${html}, 0 union all
-    select substr(t, 1, instr(t, '<') - 1) || ' ' || substr(t, instr(t, '<') + instr(substr(t, instr(t, '<')), '>')), n + 1
-    from r where instr(t, '<') > 0 and instr(substr(t, instr(t, '<')), '>') > 0)
-    select t from r order by n desc limit 1)`;
-  let text = stripped;
-  for (const [entity, char] of [
-    ['&lt;', '<'],
-    ['&gt;', '>'],
-    ['&quot;', '"'],
-    ['&#39;', "''"],
-    ['&nbsp;', ' '],
-    ['&amp;', '&'],
-  ])
-    text = `replace(${text}, '${entity}', '${char}')`;
-  return text;
-}
-
-const COLUMNS = ['title', 'summary', 'body', 'organisations'];
-
-/** Statements to rebuild the index for, given as `id in <ids>`. */
-function reindex(ids: string): string[] {
-  return [
-    `insert into statement_search(statement_search, rowid, ${COLUMNS.join(', ')})
-      select 'delete', id, ${COLUMNS.map(fold).join(', ')} from statement_search_docs where id in ${ids};`,
-    `delete from statement_search_docs where id in ${ids};`,
-    `insert into statement_search_docs(id, ${COLUMNS.join(', ')})
-      select s.id, s.title, ${plain("coalesce(s.summary_html, '')")}, ${plain('s.body_html')},
-        coalesce((select group_concat(o.name, ' · ') from statement_signatories ss
-          join organisations o on o.id = ss.organisation_id where ss.statement_id = s.id), '')
-      from statements s where s.id in ${ids};`,
-    `insert into statement_search(rowid, ${COLUMNS.join(', ')})
-      select id, ${COLUMNS.map(fold).join(', ')} from statement_search_docs where id in ${ids};`,
-  ];
-}
-
-const TRIGGERS: [name: string, event: string, ids: string][] = [
-  ['statements_search_insert', 'after insert on statements', '(new.id)'],
-  [
-    'statements_search_update',
-    'after update of title, summary_html, body_html on statements',
-    '(new.id, old.id)',
-  ],
-  ['statements_search_delete', 'after delete on statements', '(old.id)'],
-  ['signatories_search_insert', 'after insert on statement_signatories', '(new.statement_id)'],
-  ['signatories_search_delete', 'after delete on statement_signatories', '(old.statement_id)'],
-  [
-    'organisations_search_update',
-    'after update of name on organisations',
-    '(select statement_id from statement_signatories where organisation_id = new.id)',
-  ],
-];
+const foldWord = (word: string) => word.replaceAll('ı', 'i').replaceAll('İ', 'i');
 
 export const sqliteSearch: SearchAdapter = {
   engine: 'sqlite',
+  install: installV1,
+  uninstall: uninstallV1,
+  installV2,
+  uninstallV2,
+  pauseIndexing: pauseIndexingV2,
+  resumeIndexing: resumeIndexingV2,
 
-  async install(db) {
-    await sql`create table statement_search_docs (
-      id integer primary key, title text not null, summary text not null,
-      body text not null, organisations text not null)`.execute(db);
-    await sql`create virtual table statement_search using fts5(
-      title, summary, body, organisations,
-      content = 'statement_search_docs', content_rowid = 'id',
-      tokenize = "unicode61 remove_diacritics 2")`.execute(db);
-    for (const [name, event, ids] of TRIGGERS) {
-      await sql
-        .raw(`create trigger ${name} ${event} begin ${reindex(ids).join('\n')} end`)
-        .execute(db);
-    }
-    for (const statement of reindex('(select id from statements)'))
-      await sql.raw(statement).execute(db);
-  },
+  async search(db, { parts, filters, limit, offset, countLimit = COUNT_LIMIT }) {
+    const match = toFts5Match(parts, foldWord);
+    const conditions = [sql`statement_search match ${match}`, filterConditions('x', filters)];
+    // The key range lets FTS5 skip whole years; the filter on published_at stays exact.
+    if (filters.publishedFrom !== undefined)
+      conditions.push(
+        sql`statement_search.rowid >= ${Math.floor(filters.publishedFrom.getTime() / 1000)} * ${sql.lit(KEY_SCALE)}`,
+      );
+    if (filters.publishedTo !== undefined)
+      conditions.push(
+        sql`statement_search.rowid < ${Math.ceil(filters.publishedTo.getTime() / 1000)} * ${sql.lit(KEY_SCALE)}`,
+      );
+    const where = sql.join(conditions, sql` and `);
+    const rankedMatches = (rank: RawBuilder<number>, rows: number) =>
+      sql<{ id: number; rank: number }>`
+        select x.statement_id as id, ${rank} as rank
+        from statement_search join statement_search_filters x on x.key = statement_search.rowid
+        where ${where}
+        order by statement_search.rowid desc
+        limit ${rows}`.execute(db);
+    const bm25 = sql<number>`bm25(statement_search, 10.0, 4.0, 1.0, 2.0)`;
+    // A phrase costs a full pass over its words' positions: rank in that one pass. A word is
+    // cheap to find again, so the first pass skips bm25 and only a rare word's matches get ranked.
+    const phrase = parts.some((part) => part.phrase);
+    // Newest first, stopping one past the count limit: one pass both counts and orders.
+    let matched = (await rankedMatches(phrase ? bm25 : sql<number>`0`, countLimit + 1)).rows;
+    const totalIsCapped = matched.length > countLimit;
+    const total = Math.min(matched.length, countLimit);
+    if (!totalIsCapped && !phrase && total > 1) matched = (await rankedMatches(bm25, total)).rows;
+    // Rare matches are all here: rank them (bm25 is lower for better; ties stay newest first).
+    const ordered = totalIsCapped
+      ? matched.slice(0, countLimit)
+      : [...matched].sort((a, b) => a.rank - b.rank);
+    const ids = ordered.slice(offset, offset + limit).map((row) => row.id);
+    if (ids.length === 0) return { total, totalIsCapped, hits: [] };
 
-  async uninstall(db) {
-    for (const [name] of TRIGGERS) await sql.raw(`drop trigger if exists ${name}`).execute(db);
-    await sql`drop table if exists statement_search`.execute(db);
-    await sql`drop table if exists statement_search_docs`.execute(db);
-  },
-
-  async search(db, { parts, filters, limit, offset }) {
-    const match = toFts5Match(parts, (word) => word.replaceAll('ı', 'i').replaceAll('İ', 'i'));
-    const where = sql`statement_search match ${match} and ${filterConditions(filters)}`;
-    const from = sql`statement_search join statements s on s.id = statement_search.rowid`;
-    const counted = await sql<{
-      total: number;
-    }>`select count(*) as total from ${from} where ${where}`.execute(db);
-    const total = Number(counted.rows[0]?.total ?? 0);
-    if (total === 0 || offset >= total) return { total, hits: [] };
     const rows = await sql<{
       id: number;
       slug: string;
@@ -112,19 +67,28 @@ export const sqliteSearch: SearchAdapter = {
       language: string;
       published_at: string;
       snippet: string | null;
-    }>`select s.id, s.slug, s.title, s.language, s.published_at,
+    }>`-- cross join: SQLite would otherwise scan every match to find these ten.
+      select s.id, s.slug, s.title, s.language, s.published_at,
         snippet(statement_search, 2, char(1), char(2), '…', 32) as snippet
-      from ${from} where ${where}
-      order by bm25(statement_search, 10.0, 4.0, 1.0, 2.0), s.published_at desc, s.id desc
-      limit ${limit} offset ${offset}`.execute(db);
-    const hits: SearchHit[] = rows.rows.map((row) => ({
-      id: row.id,
-      slug: row.slug,
-      title: row.title,
-      language: row.language,
-      publishedAt: toDate(row.published_at),
-      snippet: row.snippet ?? '',
-    }));
-    return { total, hits };
+      from statement_search_filters x
+        cross join statement_search
+        join statements s on s.id = x.statement_id
+      where x.statement_id in (${sql.join(ids)}) and statement_search.rowid = x.key
+        and statement_search match ${match}`.execute(db);
+    const byId = new Map(rows.rows.map((row) => [row.id, row]));
+    const hits: SearchHit[] = [];
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (row === undefined) continue;
+      hits.push({
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        language: row.language,
+        publishedAt: toDate(row.published_at),
+        snippet: row.snippet ?? '',
+      });
+    }
+    return { total, totalIsCapped, hits };
   },
 };

@@ -156,6 +156,7 @@ export async function registerSearchRoutes(
 
     let results: unknown[] = [];
     let total = 0;
+    let totalIsCapped = false;
     let pagination = null;
     if (parsed.kind === 'terms') {
       const found = await adapter.search(db, {
@@ -165,6 +166,7 @@ export async function registerSearchRoutes(
         offset: (current - 1) * RESULTS_PER_PAGE,
       });
       total = found.total;
+      totalIsCapped = found.totalIsCapped;
       const pages = Math.max(1, Math.ceil(total / RESULTS_PER_PAGE));
       if (current > pages)
         throw new PublicError(
@@ -230,7 +232,11 @@ export async function registerSearchRoutes(
         query: queryText,
         searched: parsed.kind === 'terms',
         heading: formatLabel(labels.search_results_for ?? '', { query: queryText }),
-        count_label: pluralLabel(labels, 'search_result_count', total, settings.language),
+        count_label: totalIsCapped
+          ? formatLabel(labels.search_result_count_capped ?? '', {
+              count: new Intl.NumberFormat(settings.language).format(total),
+            })
+          : pluralLabel(labels, 'search_result_count', total, settings.language),
         filters: FILTER_NAMES.map(select),
         results,
       },
