@@ -11,6 +11,7 @@ import { searchSpeed } from './migrations/0007-search-speed.ts';
 import { webhooks } from './migrations/0008-webhooks.ts';
 import { accessTokens } from './migrations/0009-access-tokens.ts';
 import { rateLimits } from './migrations/0010-rate-limits.ts';
+import { sitemapIndexes } from './migrations/0011-sitemap-indexes.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -25,6 +26,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0008-webhooks': webhooks(helpers),
     '0009-access-tokens': accessTokens(helpers),
     '0010-rate-limits': rateLimits(),
+    '0011-sitemap-indexes': sitemapIndexes(),
   };
 }
 

@@ -6,10 +6,12 @@ import { organisationUrl, statementUrl } from './site-presenter.ts';
 import { localPath, prefixOfLanguage, type SiteState, type SiteStateStore } from './site-state.ts';
 import {
   latestStatementUpdate,
-  listPublishedVersions,
+  listPublishedByIds,
+  listPublishedTranslationsOf,
   listSitemapOrganisations,
   listSitemapPages,
   type SitemapStatement,
+  type SitemapVersion,
 } from './sitemap-repository.ts';
 import type { SitemapEntry } from './sitemap-xml.ts';
 
@@ -121,16 +123,27 @@ export async function statementEntries(
   const absolute = (path: string) => `${baseUrl}${path}`;
   const groupOf = (statement: { id: number; translationOfId: number | null }) =>
     statement.translationOfId ?? statement.id;
-  const versions = await listPublishedVersions(db, [...new Set(statements.map(groupOf))]);
-  const byGroup = new Map<number, typeof versions>();
-  for (const version of versions) {
+  // Two index-friendly lookups instead of one OR, which makes both engines scan the table.
+  const translations = await listPublishedTranslationsOf(db, [...new Set(statements.map(groupOf))]);
+  const known = new Map<number, SitemapVersion>(
+    [...statements, ...translations].map((version) => [version.id, version]),
+  );
+  const originalsElsewhere = [
+    ...new Set([...statements, ...translations].map(groupOf).filter((id) => !known.has(id))),
+  ];
+  for (const original of await listPublishedByIds(db, originalsElsewhere))
+    known.set(original.id, original);
+  const byGroup = new Map<number, SitemapVersion[]>();
+  for (const version of [...known.values()].sort((a, b) =>
+    a.language < b.language ? -1 : a.language > b.language ? 1 : 0,
+  )) {
     const group = byGroup.get(groupOf(version)) ?? [];
     group.push(version);
     byGroup.set(groupOf(version), group);
   }
   return statements.map((statement) => {
     const group = groupOf(statement);
-    const translations = (byGroup.get(group) ?? [])
+    const others = (byGroup.get(group) ?? [])
       .filter((version) => version.id !== statement.id)
       .map((version) => ({
         slug: version.slug,
@@ -143,7 +156,7 @@ export async function statementEntries(
         `${prefixOfLanguage(state, statement.language)}${statementUrl(statement.slug)}`,
       ),
       lastmod: statement.updatedAt,
-      alternates: languageAlternates(statement, translations, absolute, state),
+      alternates: languageAlternates(statement, others, absolute, state),
     };
   });
 }

@@ -88,25 +88,45 @@ export async function publishedStatementIdAt(
   return row?.id;
 }
 
-/** Every published version of the given translation groups (a group is its original's id). */
-export async function listPublishedVersions(
-  db: Queryable,
-  groupIds: number[],
-): Promise<SitemapVersion[]> {
-  if (groupIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('statements')
-    .select(['id', 'slug', 'language', 'translation_of_id'])
-    .where('status', '=', 'published')
-    .where((eb) => eb.or([eb('id', 'in', groupIds), eb('translation_of_id', 'in', groupIds)]))
-    .orderBy('language')
-    .execute();
-  return rows.map((row) => ({
+function toVersion(row: {
+  id: number;
+  slug: string;
+  language: string;
+  translation_of_id: number | null;
+}): SitemapVersion {
+  return {
     id: row.id,
     slug: row.slug,
     language: row.language,
     translationOfId: row.translation_of_id,
-  }));
+  };
+}
+
+/** Published translations of the given originals: an index probe per id, rows read only for hits. */
+export async function listPublishedTranslationsOf(
+  db: Queryable,
+  originalIds: number[],
+): Promise<SitemapVersion[]> {
+  if (originalIds.length === 0) return [];
+  // Status is checked here, not in SQL: with it SQLite scans every published statement instead of probing.
+  const rows = await db
+    .selectFrom('statements')
+    .select(['id', 'slug', 'language', 'translation_of_id', 'status'])
+    .where('translation_of_id', 'in', originalIds)
+    .execute();
+  return rows.filter((row) => row.status === 'published').map(toVersion);
+}
+
+/** Published statements by id. */
+export async function listPublishedByIds(db: Queryable, ids: number[]): Promise<SitemapVersion[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('statements')
+    .select(['id', 'slug', 'language', 'translation_of_id'])
+    .where('id', 'in', ids)
+    .where('status', '=', 'published')
+    .execute();
+  return rows.map(toVersion);
 }
 
 /** When a published statement last changed, optionally among those published in [from, to). */
