@@ -64,6 +64,11 @@ export async function buildApp(
     baseUrl: config.baseUrl,
     delivery: config.webhooks,
   });
+  const contentChanged = async () => {
+    await watcher.check();
+    // Committed changes may have queued webhook events: send them now, not at the next poll.
+    webhooks.wake();
+  };
   const { server, routes } = await createServer({
     logger,
     assetFolders: theme.assetFolders,
@@ -83,9 +88,7 @@ export async function buildApp(
     baseUrl: config.baseUrl,
     rateLimitPerMinute: config.apiRateLimitPerMinute,
     rateLimiter,
-    contentChanged: async () => {
-      await watcher.check();
-    },
+    contentChanged,
   });
   await registerAdmin(server, {
     config,
@@ -96,17 +99,10 @@ export async function buildApp(
       absoluteMs: config.sessionMaxHours * 3_600_000,
     },
     secureCookies: config.baseUrl.startsWith('https:'),
-    contentChanged: async () => {
-      await watcher.check();
-      // Committed changes may have queued webhook events: send them now, not at the next poll.
-      webhooks.wake();
-    },
+    contentChanged,
     webhooksQueued: () => webhooks.wake(),
   });
-  const scheduler = new PublishingScheduler(handle, logger, async () => {
-    await watcher.check();
-    webhooks.wake();
-  });
+  const scheduler = new PublishingScheduler(handle, logger, contentChanged);
   await scheduler.start(SCHEDULER_INTERVAL_MS);
   webhooks.start();
   return {
