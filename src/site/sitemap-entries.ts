@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts';
-import { countPublishedBetween, publishedRange } from '../statements/index.ts';
+import { listPublishedBetween, publishedRange } from '../statements/index.ts';
 import { periodBounds, yearInZone } from './archive-periods.ts';
 import { type LanguageAlternate, languageAlternates } from './language-alternates.ts';
 import { organisationUrl, statementUrl } from './site-presenter.ts';
@@ -100,11 +100,11 @@ export async function siteEntries(
       year -= 1
     ) {
       const bounds = periodBounds(timezone, year, null);
-      // A year page exists in a language only when that language's listing has statements in it.
-      const counts = await Promise.all(
-        states.map((state) => countPublishedBetween(db, bounds.from, bounds.to, state.view)),
+      // A year page exists in a language only when that language's listing has a statement in it; one row tells.
+      const found = await Promise.all(
+        states.map((state) => listPublishedBetween(db, bounds.from, bounds.to, 1, 0, state.view)),
       );
-      const withYear = languages.filter((_language, index) => (counts[index] ?? 0) > 0);
+      const withYear = languages.filter((_language, index) => (found[index]?.length ?? 0) > 0);
       if (withYear.length === 0) continue;
       const lastmod = await latestStatementUpdate(db, bounds);
       entries.push(...languageVersions(`/archive/${year}`, withYear, states, lastmod, absolute));
