@@ -17,6 +17,7 @@ import {
   parseQuery,
   toFts5Match,
 } from '../src/search/query.ts';
+import { foldToken, makeSnippet, SNIPPET_TOKENS } from '../src/search/snippet.ts';
 import { findSignatories, upsertStatement } from '../src/statements/index.ts';
 import {
   createStatement,
@@ -90,6 +91,33 @@ describe('search query parsing', () => {
         const match = toFts5Match(result.parts);
         assert.match(match, /^"[^"]+"( "[^"]+")*$/u);
       }),
+    );
+  });
+
+  test('SQLite snippets: folded like the index, phrases marked whole, cut around the best window', () => {
+    const parts = (query: string) => {
+      const parsed = parseQuery(query);
+      return parsed.kind === 'terms' ? parsed.parts : [];
+    };
+    assert.equal(
+      makeSnippet('President Erdoğan met the KARAÇAMLI council.', parts('erdogan karacamli')),
+      'President \u0001Erdoğan\u0002 met the \u0001KARAÇAMLI\u0002 council.',
+    );
+    assert.equal(foldToken('Işık İzmir'), 'isik izmir');
+    assert.equal(
+      makeSnippet('a winter pause, then pause winter', parts('"winter pause"')),
+      'a \u0001winter pause\u0002, then pause winter',
+    );
+    const long = Array.from({ length: 100 }, (_, index) => `w${index}`).join(' ');
+    const cut = makeSnippet(long, parts('w50'));
+    assert.ok(cut.startsWith('…') && cut.endsWith('…'), cut);
+    assert.ok(cut.includes('\u0001w50\u0002'), cut);
+    assert.equal(cut.replace(/…/g, '').trim().split(/\s+/).length, SNIPPET_TOKENS);
+    assert.equal(makeSnippet(long, parts('nothing')).split(/\s+/)[0], 'w0');
+    assert.equal(
+      makeSnippet('x \u0001y\u0002 z', parts('q')),
+      'x  y  z',
+      'stray sentinels removed',
     );
   });
 

@@ -18,12 +18,14 @@ import { COUNT_LIMIT, type SearchAdapter, type SearchHit } from './search-adapte
 
 /** One part of the query as tsquery text for each column, built once before the search. */
 interface CompiledPart {
-  /** Alternatives matched on search_vector (single lexemes, or words whose pairs are too long). */
+  /** Alternatives matched on lexemes (single lexemes, or words whose pairs are too long). */
   vector: string[];
   /** Alternatives matched on pair_vector: all pairs of a phrase. */
   pairs: string[];
-  /** Every alternative as a phrase, for re-checking word order, ranking and headlines. */
+  /** Every alternative as a phrase, for re-checking word order and ranking. */
   phrase: string;
+  /** Every lexeme, for headlines: ts_headline takes far longer to place phrases than words. */
+  lexemes: string[];
   /** Pairs alone do not prove the order of three or more words. */
   recheck: boolean;
 }
@@ -60,6 +62,7 @@ function compilePart(configs: { lexeme: string; position: number }[][]): Compile
   const vector = new Set<string>();
   const pairs = new Set<string>();
   const phrases = new Set<string>();
+  const lexemes = new Set<string>();
   let recheck = false;
   for (const sequence of configs) {
     const [first, ...rest] = sequence;
@@ -81,28 +84,34 @@ function compilePart(configs: { lexeme: string; position: number }[][]): Compile
       previous = next;
     }
     phrases.add(phrase);
+    for (const entry of sequence) lexemes.add(quote(entry.lexeme));
     if (rest.length === 0) vector.add(phrase);
     else if (kept.length === 0)
       vector.add(sequence.map((entry) => quote(entry.lexeme)).join(' & '));
     else pairs.add(kept.join(' & '));
     if (rest.length >= 2 || kept.length < rest.length) recheck = true;
   }
-  return { vector: [...vector], pairs: [...pairs], phrase: any([...phrases]), recheck };
+  return {
+    vector: [...vector],
+    pairs: [...pairs],
+    phrase: any([...phrases]),
+    lexemes: [...lexemes],
+    recheck,
+  };
 }
 
 /** The match condition on `statement_search ss`, and the whole query for ranking and headlines. */
 function matchCondition(compiled: CompiledPart[]): {
   where: RawBuilder<unknown>;
   query: string;
+  headline: string;
 } {
   const tsquery = (text: string) => sql`${text}::tsquery`;
   const conditions: RawBuilder<unknown>[] = [];
   const vectorOnly = compiled.filter((part) => part.pairs.length === 0);
   const pairsOnly = compiled.filter((part) => part.vector.length === 0);
   if (vectorOnly.length > 0)
-    conditions.push(
-      sql`ss.search_vector @@ ${tsquery(all(vectorOnly.map((part) => any(part.vector))))}`,
-    );
+    conditions.push(sql`ss.lexemes @@ ${tsquery(all(vectorOnly.map((part) => any(part.vector))))}`);
   if (pairsOnly.length > 0)
     conditions.push(
       sql`ss.pair_vector @@ ${tsquery(all(pairsOnly.map((part) => any(part.pairs))))}`,
@@ -110,7 +119,7 @@ function matchCondition(compiled: CompiledPart[]): {
   for (const part of compiled)
     if (part.vector.length > 0 && part.pairs.length > 0)
       conditions.push(
-        sql`(ss.search_vector @@ ${tsquery(any(part.vector))} or ss.pair_vector @@ ${tsquery(any(part.pairs))})`,
+        sql`(ss.lexemes @@ ${tsquery(any(part.vector))} or ss.pair_vector @@ ${tsquery(any(part.pairs))})`,
       );
   const rechecked = compiled.filter((part) => part.recheck);
   // ts_match_vq rather than @@, so that the planner never scans GIN for this re-check.
@@ -121,6 +130,7 @@ function matchCondition(compiled: CompiledPart[]): {
   return {
     where: sql.join(conditions, sql` and `),
     query: all(compiled.map((part) => part.phrase)),
+    headline: [...new Set(compiled.flatMap((part) => part.lexemes))].join(' | '),
   };
 }
 
@@ -160,7 +170,7 @@ export const postgresSearch: SearchAdapter = {
       .map(compilePart)
       .filter((part) => part.vector.length > 0 || part.pairs.length > 0);
     if (compiled.length === 0) return { total: 0, totalIsCapped: false, hits: [] };
-    const { where, query } = matchCondition(compiled);
+    const { where, query, headline } = matchCondition(compiled);
 
     // Newest first, stopping one past the count limit: one pass both counts and orders.
     const matched = await sql<{ id: number }>`select ss.statement_id as id
@@ -176,7 +186,7 @@ export const postgresSearch: SearchAdapter = {
     const details = (page: RawBuilder<unknown>) => sql<HitRow & { position: number }>`
       select s.id, s.slug, s.title, s.language, s.published_at, page.position,
         ts_headline(ss.config, translate(ss.document, '<>', chr(3) || chr(4)),
-          ${query}::tsquery, ${HEADLINE_OPTIONS}) as snippet
+          ${headline}::tsquery, ${HEADLINE_OPTIONS}) as snippet
       from (${page}) page
         join statement_search ss on ss.statement_id = page.statement_id
         join statements s on s.id = page.statement_id

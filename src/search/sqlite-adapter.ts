@@ -1,9 +1,17 @@
 import { type RawBuilder, sql } from 'kysely';
 import { toDate } from '../db/database.ts';
 import { filterConditions } from './filters-sql.ts';
-import { toFts5Match } from './query.ts';
-import { COUNT_LIMIT, type SearchAdapter, type SearchHit } from './search-adapter.ts';
+import type { QueryPart } from './query.ts';
+import { fts5Quote, toFts5Match } from './query.ts';
 import {
+  COUNT_LIMIT,
+  type SearchAdapter,
+  type SearchFilters,
+  type SearchHit,
+} from './search-adapter.ts';
+import { makeSnippet } from './snippet.ts';
+import {
+  FACET_MARK,
   installV1,
   installV2,
   KEY_SCALE,
@@ -14,6 +22,17 @@ import {
 } from './sqlite-schema.ts';
 
 const foldWord = (word: string) => word.replaceAll('ı', 'i').replaceAll('İ', 'i');
+const facet = (kind: string, value: string | number) =>
+  fts5Quote(`${FACET_MARK}${kind}${String(value).toLowerCase().replaceAll('-', '')}`);
+
+/** The visitor's words, and the filters that FTS5 can narrow by itself (rows still check them exactly). */
+function matchExpression(parts: QueryPart[], filters: SearchFilters): string {
+  const terms = [toFts5Match(parts, foldWord)];
+  if (filters.language !== undefined) terms.push(facet('l', filters.language));
+  if (filters.organisationId !== undefined) terms.push(facet('o', filters.organisationId));
+  if (filters.country !== undefined) terms.push(facet('c', filters.country));
+  return terms.join(' ');
+}
 
 export const sqliteSearch: SearchAdapter = {
   engine: 'sqlite',
@@ -25,7 +44,7 @@ export const sqliteSearch: SearchAdapter = {
   resumeIndexing: resumeIndexingV2,
 
   async search(db, { parts, filters, limit, offset, countLimit = COUNT_LIMIT }) {
-    const match = toFts5Match(parts, foldWord);
+    const match = matchExpression(parts, filters);
     const conditions = [sql`statement_search match ${match}`, filterConditions('x', filters)];
     // The key range lets FTS5 skip whole years; the filter on published_at stays exact.
     if (filters.publishedFrom !== undefined)
@@ -44,15 +63,17 @@ export const sqliteSearch: SearchAdapter = {
         where ${where}
         order by statement_search.rowid desc
         limit ${rows}`.execute(db);
-    const bm25 = sql<number>`bm25(statement_search, 10.0, 4.0, 1.0, 2.0)`;
-    // A phrase costs a full pass over its words' positions: rank in that one pass. A word is
-    // cheap to find again, so the first pass skips bm25 and only a rare word's matches get ranked.
-    const phrase = parts.some((part) => part.phrase);
     // Newest first, stopping one past the count limit: one pass both counts and orders.
-    let matched = (await rankedMatches(phrase ? bm25 : sql<number>`0`, countLimit + 1)).rows;
+    let matched = (await rankedMatches(sql<number>`0`, countLimit + 1)).rows;
     const totalIsCapped = matched.length > countLimit;
     const total = Math.min(matched.length, countLimit);
-    if (!totalIsCapped && !phrase && total > 1) matched = (await rankedMatches(bm25, total)).rows;
+    // bm25 first counts every row holding each phrase: cheap for a word, a whole second pass over
+    // the positions for a quoted phrase, whose (exact) matches therefore stay newest first.
+    const phrase = parts.some((part) => part.phrase);
+    if (!totalIsCapped && !phrase && total > 1)
+      matched = (
+        await rankedMatches(sql<number>`bm25(statement_search, 10.0, 4.0, 1.0, 2.0, 0.0)`, total)
+      ).rows;
     // Rare matches are all here: rank them (bm25 is lower for better; ties stay newest first).
     const ordered = totalIsCapped
       ? matched.slice(0, countLimit)
@@ -66,15 +87,12 @@ export const sqliteSearch: SearchAdapter = {
       title: string;
       language: string;
       published_at: string;
-      snippet: string | null;
-    }>`-- cross join: SQLite would otherwise scan every match to find these ten.
-      select s.id, s.slug, s.title, s.language, s.published_at,
-        snippet(statement_search, 2, char(1), char(2), '…', 32) as snippet
+      body: string;
+    }>`select s.id, s.slug, s.title, s.language, s.published_at, d.body
       from statement_search_filters x
-        cross join statement_search
+        join statement_search_docs d on d.key = x.key
         join statements s on s.id = x.statement_id
-      where x.statement_id in (${sql.join(ids)}) and statement_search.rowid = x.key
-        and statement_search match ${match}`.execute(db);
+      where x.statement_id in (${sql.join(ids)})`.execute(db);
     const byId = new Map(rows.rows.map((row) => [row.id, row]));
     const hits: SearchHit[] = [];
     for (const id of ids) {
@@ -86,7 +104,7 @@ export const sqliteSearch: SearchAdapter = {
         title: row.title,
         language: row.language,
         publishedAt: toDate(row.published_at),
-        snippet: row.snippet ?? '',
+        snippet: makeSnippet(row.body, parts),
       });
     }
     return { total, totalIsCapped, hits };

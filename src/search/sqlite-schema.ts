@@ -108,7 +108,19 @@ export async function uninstallV1(db: AnyDb): Promise<void> {
  * Keys exceed 2^53: they stay in SQL, and JavaScript only ever reads statement ids.
  * `statement_search_filters` is the narrow row per statement (key, status, language, date) that
  * every match is checked against; the docs rows carry the whole text and are only read for snippets.
+ * The `facets` column indexes language, signatories and their countries as tokens led by a
+ * private-use character, which no visitor's query can hold: FTS5 then skips to the statements of
+ * a rare language instead of checking each match's row.
  */
+export const FACET_MARK = '\uE000';
+const facetMark = 'char(57344)';
+const facetCode = (column: string) => `replace(lower(${column}), '-', '')`;
+const FACETS = (statement: string) =>
+  `${facetMark} || 'l' || ${facetCode(`${statement}.language`)} ||
+    coalesce((select group_concat(' ' || ${facetMark} || 'o' || o.id || ' ' || ${facetMark} || 'c' || ${facetCode('o.country')}, '')
+      from statement_signatories ss join organisations o on o.id = ss.organisation_id
+      where ss.statement_id = ${statement}.id), '')`;
+const COLUMNS_V2 = [...COLUMNS, 'facets'];
 export const KEY_SCALE = 2147483648;
 const keyOf = (publishedAt: string, id: string) =>
   `(coalesce(unixepoch(${publishedAt}), 0) * ${KEY_SCALE} + ${id})`;
@@ -116,30 +128,29 @@ const keyOf = (publishedAt: string, id: string) =>
 function reindexV2(ids: string): string[] {
   const keys = `(select key from statement_search_filters where statement_id in ${ids})`;
   return [
-    `insert into statement_search(statement_search, rowid, ${COLUMNS.join(', ')})
-      select 'delete', key, ${COLUMNS.map(fold).join(', ')} from statement_search_docs where key in ${keys};`,
+    `insert into statement_search(statement_search, rowid, ${COLUMNS_V2.join(', ')})
+      select 'delete', key, ${COLUMNS_V2.map(fold).join(', ')} from statement_search_docs where key in ${keys};`,
     `delete from statement_search_docs where key in ${keys};`,
     `delete from statement_search_filters where statement_id in ${ids};`,
     `insert into statement_search_filters(key, statement_id, status, language, published_at)
       select ${keyOf('s.published_at', 's.id')}, s.id, s.status, s.language, s.published_at
       from statements s where s.id in ${ids};`,
-    `insert into statement_search_docs(key, ${COLUMNS.join(', ')})
+    `insert into statement_search_docs(key, ${COLUMNS_V2.join(', ')})
       select f.key, s.title, ${plain("coalesce(s.summary_html, '')")}, ${plain('s.body_html')},
-        ${NAMES('s.id')}
+        ${NAMES('s.id')}, ${FACETS('s')}
       from statements s join statement_search_filters f on f.statement_id = s.id where s.id in ${ids};`,
-    `insert into statement_search(rowid, ${COLUMNS.join(', ')})
-      select key, ${COLUMNS.map(fold).join(', ')} from statement_search_docs where key in ${keys};`,
+    `insert into statement_search(rowid, ${COLUMNS_V2.join(', ')})
+      select key, ${COLUMNS_V2.map(fold).join(', ')} from statement_search_docs where key in ${keys};`,
   ];
 }
 
+const EVENTS_V2: Record<string, string> = {
+  statements_search_update:
+    'after update of title, summary_html, body_html, language, status, published_at on statements',
+  organisations_search_update: 'after update of name, country on organisations',
+};
 const TRIGGERS_V2: [name: string, event: string, ids: string][] = TRIGGERS_V1.map(
-  ([name, event, ids]) => [
-    name,
-    name === 'statements_search_update'
-      ? 'after update of title, summary_html, body_html, language, status, published_at on statements'
-      : event,
-    ids,
-  ],
+  ([name, event, ids]) => [name, EVENTS_V2[name] ?? event, ids],
 );
 
 async function createTriggersV2(db: AnyDb): Promise<void> {
@@ -159,11 +170,12 @@ async function fillV2(db: AnyDb): Promise<void> {
   await run(db, [
     `insert into statement_search_filters(key, statement_id, status, language, published_at)
       select ${keyOf('s.published_at', 's.id')}, s.id, s.status, s.language, s.published_at from statements s`,
-    `insert into statement_search_docs(key, ${COLUMNS.join(', ')})
-      select f.key, s.title, ${plain("coalesce(s.summary_html, '')")}, ${plain('s.body_html')}, ${NAMES('s.id')}
+    `insert into statement_search_docs(key, ${COLUMNS_V2.join(', ')})
+      select f.key, s.title, ${plain("coalesce(s.summary_html, '')")}, ${plain('s.body_html')},
+        ${NAMES('s.id')}, ${FACETS('s')}
       from statements s join statement_search_filters f on f.statement_id = s.id`,
-    `insert into statement_search(rowid, ${COLUMNS.join(', ')})
-      select key, ${COLUMNS.map(fold).join(', ')} from statement_search_docs`,
+    `insert into statement_search(rowid, ${COLUMNS_V2.join(', ')})
+      select key, ${COLUMNS_V2.map(fold).join(', ')} from statement_search_docs`,
   ]);
 }
 
@@ -175,9 +187,9 @@ export async function installV2(db: AnyDb): Promise<void> {
     language text not null, published_at text not null)`.execute(db);
   await sql`create table statement_search_docs (
     key integer primary key, title text not null, summary text not null,
-    body text not null, organisations text not null)`.execute(db);
+    body text not null, organisations text not null, facets text not null)`.execute(db);
   await sql`create virtual table statement_search using fts5(
-    title, summary, body, organisations,
+    title, summary, body, organisations, facets,
     content = 'statement_search_docs', content_rowid = 'key',
     tokenize = "unicode61 remove_diacritics 2")`.execute(db);
   await createTriggersV2(db);
