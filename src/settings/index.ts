@@ -1,5 +1,6 @@
 export {
   bumpContentVersion,
+  CONTENT_CHANNEL,
   readContentVersion,
   readSettings,
   writeSettings,

@@ -1,3 +1,4 @@
+import { PostgresAdapter, sql } from 'kysely';
 import type { Queryable } from '../db/database.ts';
 import { DEFAULT_SETTINGS, SETTING_KEYS, type SiteSettings } from './site-settings.ts';
 
@@ -52,15 +53,24 @@ export async function readContentVersion(db: Queryable): Promise<number> {
   return row ? Number(JSON.parse(row.value)) : 0;
 }
 
+/** The PostgreSQL channel on which every committed content change is announced. */
+export const CONTENT_CHANNEL = 'communique_content';
+
+/** Adds one to the content version atomically (so concurrent writers never share a number) and announces it. */
 export async function bumpContentVersion(db: Queryable): Promise<number> {
-  const next = (await readContentVersion(db)) + 1;
-  const value = JSON.stringify(next);
-  const updated = await db
-    .updateTable('settings')
-    .set({ value })
-    .where('key', '=', CONTENT_VERSION_KEY)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0)
-    await db.insertInto('settings').values({ key: CONTENT_VERSION_KEY, value }).execute();
+  const row = await db
+    .insertInto('settings')
+    .values({ key: CONTENT_VERSION_KEY, value: '1' })
+    .onConflict((conflict) =>
+      conflict
+        .column('key')
+        .doUpdateSet({ value: sql<string>`cast(cast(settings.value as integer) + 1 as text)` }),
+    )
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  const next = Number(row.value);
+  // NOTIFY is delivered at commit, so listeners never hear of a change they cannot read yet.
+  if (db.getExecutor().adapter instanceof PostgresAdapter)
+    await sql`select pg_notify(${CONTENT_CHANNEL}, ${String(next)})`.execute(db);
   return next;
 }
