@@ -9,6 +9,7 @@ import { registerFeedRoutes } from './feeds/index.ts';
 import { createRateLimiter } from './http/create-rate-limiter.ts';
 import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
+import { ContentNotifications } from './site/content-notifications.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { LanguagePrefixes } from './site/language-prefixes.ts';
 import { PageCache } from './site/page-cache.ts';
@@ -36,6 +37,8 @@ export interface App {
 }
 
 const CONTENT_POLL_MS = 1000;
+// With LISTEN/NOTIFY on PostgreSQL, polling is only a safety net.
+const NOTIFIED_CONTENT_POLL_MS = 5000;
 const SCHEDULER_INTERVAL_MS = 15_000;
 
 /** Builds the whole program around an open database: no logic here, only wiring. */
@@ -57,6 +60,17 @@ export async function buildApp(
     state.forget();
   });
   await watcher.start(CONTENT_POLL_MS);
+  const notifications =
+    config.database.engine === 'postgres'
+      ? new ContentNotifications({
+          url: config.database.url,
+          logger,
+          watcher,
+          pollMs: CONTENT_POLL_MS,
+          listeningPollMs: NOTIFIED_CONTENT_POLL_MS,
+        })
+      : undefined;
+  await notifications?.start();
   const webhooks = new WebhookDeliveryWorker({
     handle,
     logger,
@@ -114,6 +128,7 @@ export async function buildApp(
     runWebhooks: () => webhooks.runOnce(),
     async close() {
       watcher.stop();
+      await notifications?.stop();
       await scheduler.stop();
       await webhooks.stop();
       await server.close();
