@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   host: string;
   database: DatabaseConfig;
+  /** How long `serve` keeps retrying a PostgreSQL that is not reachable at start; 0 tries once. */
+  databaseConnectTimeoutSeconds: number;
   baseUrl: string;
   demoContent: boolean;
   themeDir: string | null;
@@ -176,6 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     database: parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL),
+    databaseConnectTimeoutSeconds: readInteger(
+      env,
+      'DATABASE_CONNECT_TIMEOUT_SECONDS',
+      30,
+      0,
+      3600,
+    ),
     baseUrl: readBaseUrl(env, host, port),
     demoContent: readBoolean(env, 'COMMUNIQUE_DEMO', true),
     themeDir,
