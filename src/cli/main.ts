@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { reportError } from './cli-error.ts';
+import { MAX_WORKERS, parseWorkerCount } from './cluster.ts';
 import { openMigratedDatabase } from './open-database.ts';
 import { progressLine } from './progress.ts';
 import { addUserCommands } from './user-command.ts';
@@ -14,6 +15,18 @@ Environment:
   THEME_DIR        a folder with the site's own theme
   LOG_LEVEL        fatal, error, warn, info (default), debug, trace or silent
   LOG_FORMAT       pretty (default) or json`;
+
+const SERVE_HELP = `
+With --workers N, a primary process migrates the database and loads the demo content once, then
+starts N workers that share the port; a worker that dies is replaced (after a growing pause if
+workers keep dying young). Several instances, on one host or many, may share one PostgreSQL: a
+change made through any of them empties the page cache of all within a second (LISTEN/NOTIFY).
+SIGTERM or SIGINT finishes open requests (at most 30 s), closes the database and exits 0.
+An unreachable PostgreSQL is retried for DATABASE_CONNECT_TIMEOUT_SECONDS (default 30).
+
+Examples:
+  communique serve
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/communique HOST=0.0.0.0 communique serve --workers 4`;
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -38,9 +51,16 @@ export function buildProgram(): Command {
     .description(
       'serve the public site (runs migrations first; loads demo content into an empty site)',
     )
-    .action(async () => {
+    .option(
+      '--workers <n>',
+      `processes serving together on one port, 1 to ${MAX_WORKERS} (1: no cluster)`,
+      parseWorkerCount,
+      1,
+    )
+    .addHelpText('after', SERVE_HELP)
+    .action(async (options: { workers: number }) => {
       const { serveCommand } = await import('./serve-command.ts');
-      await serveCommand();
+      await serveCommand(options);
     });
 
   program
