@@ -100,6 +100,7 @@ class NodeSqliteDriver implements Driver {
       enableForeignKeyConstraints: true,
       timeout: 5000,
     });
+    // WAL + NORMAL: a commit reaches the OS before it returns, so a killed process loses none.
     this.#database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.#connection = new NodeSqliteConnection(this.#database);
   }
