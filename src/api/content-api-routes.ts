@@ -194,7 +194,7 @@ export async function registerContentApiRoutes(
       schema: {
         summary: 'Search published statements',
         description:
-          'Case- and accent-insensitive full-text search, best matches first. Quote words to find a phrase.',
+          'Case- and accent-insensitive full-text search, best matches first (over 1,000 matches: newest first). Quote words to find a phrase.',
         tags: ['Content'],
         querystring: SearchQuery,
         response: { 200: Type.Ref('SearchResult'), ...problemResponses(400) },
@@ -234,6 +234,7 @@ export async function registerContentApiRoutes(
       return {
         ...empty,
         total: result.total,
+        total_is_estimate: result.totalIsCapped,
         data: result.hits.map((hit) => ({
           slug: hit.slug,
           title: hit.title,
