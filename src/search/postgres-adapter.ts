@@ -24,7 +24,7 @@ interface CompiledPart {
   pairs: string[];
   /** Every alternative as a phrase, for re-checking word order and ranking. */
   phrase: string;
-  /** Every lexeme, for headlines: ts_headline takes far longer to place phrases than words. */
+  /** Every lexeme (unquoted), for headlines: ts_headline takes far longer to place phrases than words. */
   lexemes: string[];
   /** Pairs alone do not prove the order of three or more words. */
   recheck: boolean;
@@ -84,7 +84,7 @@ function compilePart(configs: { lexeme: string; position: number }[][]): Compile
       previous = next;
     }
     phrases.add(phrase);
-    for (const entry of sequence) lexemes.add(quote(entry.lexeme));
+    for (const entry of sequence) lexemes.add(entry.lexeme);
     if (rest.length === 0) vector.add(phrase);
     else if (kept.length === 0)
       vector.add(sequence.map((entry) => quote(entry.lexeme)).join(' & '));
@@ -105,6 +105,7 @@ function matchCondition(compiled: CompiledPart[]): {
   where: RawBuilder<unknown>;
   query: string;
   headline: string;
+  lexemes: string[];
 } {
   const tsquery = (text: string) => sql`${text}::tsquery`;
   const conditions: RawBuilder<unknown>[] = [];
@@ -130,7 +131,8 @@ function matchCondition(compiled: CompiledPart[]): {
   return {
     where: sql.join(conditions, sql` and `),
     query: all(compiled.map((part) => part.phrase)),
-    headline: [...new Set(compiled.flatMap((part) => part.lexemes))].join(' | '),
+    headline: [...new Set(compiled.flatMap((part) => part.lexemes.map(quote)))].join(' | '),
+    lexemes: [...new Set(compiled.flatMap((part) => part.lexemes))],
   };
 }
 
@@ -170,7 +172,7 @@ export const postgresSearch: SearchAdapter = {
       .map(compilePart)
       .filter((part) => part.vector.length > 0 || part.pairs.length > 0);
     if (compiled.length === 0) return { total: 0, totalIsCapped: false, hits: [] };
-    const { where, query, headline } = matchCondition(compiled);
+    const { where, query, headline, lexemes } = matchCondition(compiled);
 
     // Newest first, stopping one past the count limit: one pass both counts and orders.
     const matched = await sql<{ id: number }>`select ss.statement_id as id
@@ -185,7 +187,8 @@ export const postgresSearch: SearchAdapter = {
 
     const details = (page: RawBuilder<unknown>) => sql<HitRow & { position: number }>`
       select s.id, s.slug, s.title, s.language, s.published_at, page.position,
-        ts_headline(ss.config, translate(ss.document, '<>', chr(3) || chr(4)),
+        ts_headline(ss.config,
+          translate(communique_search_excerpt(ss.document, ${lexemes}::text[]), '<>', chr(3) || chr(4)),
           ${headline}::tsquery, ${HEADLINE_OPTIONS}) as snippet
       from (${page}) page
         join statement_search ss on ss.statement_id = page.statement_id

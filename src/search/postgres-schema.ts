@@ -184,6 +184,16 @@ const PAIRS_FUNCTION = `create function communique_search_pairs(blocks tsvector[
          limit ${MAX_PAIRS}) pairs
      $$`;
 
+// ts_headline parses all the text it is given: give it 600 characters around the first word that
+// starts like a lexeme of the query (a stem is nearly always the start of its word).
+const EXCERPT_FUNCTION = `create function communique_search_excerpt(document text, lexemes text[])
+     returns text language sql stable parallel safe as $$
+       select case when start = 1 then left(document, 600)
+         else regexp_replace(substr(document, start, 600), '^\\S*\\s+', '') end
+       from (select greatest(1, coalesce(min(nullif(strpos(folded, ' ' || lexeme), 0)), 1) - 200) as start
+             from (select ' ' || lower(unaccent(document)) as folded) f, unnest(lexemes) lexeme) s
+     $$`;
+
 const REFRESH_V2 = `create or replace function communique_search_refresh(target integer) returns void
      language plpgsql as $$
      declare
@@ -260,6 +270,7 @@ export async function installV2(db: AnyDb): Promise<void> {
     'alter table statement_search alter column lexemes set storage main',
     'drop index statement_search_vector_idx',
     PAIRS_FUNCTION,
+    EXCERPT_FUNCTION,
     REFRESH_V2,
     'drop trigger statements_search_refresh on statements',
     STATEMENTS_TRIGGER_V2,
@@ -280,6 +291,7 @@ export async function uninstallV2(db: AnyDb): Promise<void> {
     `alter table statement_search drop column status, drop column language,
        drop column published_at, drop column lexemes, drop column pair_vector`,
     'drop function communique_search_pairs(tsvector[])',
+    'drop function communique_search_excerpt(text, text[])',
     BUILD_MEMORY,
     VECTOR_INDEX_V1,
   ]);
@@ -295,17 +307,16 @@ export async function pauseIndexingV2(db: AnyDb): Promise<void> {
 
 /** Rebuilds the whole index with its indexes created afterwards, then restores the triggers. */
 export async function resumeIndexingV2(db: AnyDb): Promise<void> {
-  await db
-    .transaction()
-    .execute((trx) =>
-      run(trx, [
-        BUILD_MEMORY,
-        'truncate statement_search',
-        ...INDEX_NAMES_V2.map((name) => `drop index ${name}`),
-        'select communique_search_refresh(id) from statements',
-        ...INDEXES_V2,
-        'alter table statement_signatories enable trigger statement_signatories_search_refresh',
-        STATEMENTS_TRIGGER_V2,
-      ]),
-    );
+  // Inside a caller's transaction (a restore) the rebuild is part of it; alone it gets its own.
+  const rebuild = (trx: AnyDb) =>
+    run(trx, [
+      BUILD_MEMORY,
+      'truncate statement_search',
+      ...INDEX_NAMES_V2.map((name) => `drop index ${name}`),
+      'select communique_search_refresh(id) from statements',
+      ...INDEXES_V2,
+      'alter table statement_signatories enable trigger statement_signatories_search_refresh',
+      STATEMENTS_TRIGGER_V2,
+    ]);
+  await (db.isTransaction ? rebuild(db) : db.transaction().execute(rebuild));
 }
