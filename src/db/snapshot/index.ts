@@ -1,0 +1,13 @@
+export { type BackupHeader, readBackupHeader, verifyBackupFile } from './backup-file.ts';
+export type { ContentChecksum, TableChecksum } from './content-checksum.ts';
+export { SnapshotError } from './snapshot-error.ts';
+export {
+  type BackupReport,
+  backupDatabase,
+  type CopyReport,
+  copyDatabase,
+  restoreBackup,
+} from './snapshot-operations.ts';
+export type { SnapshotProgress } from './snapshot-reader.ts';
+export type { WriteReport } from './snapshot-writer.ts';
+export { COPIED_TABLES, EPHEMERAL_TABLES, isDerivedTable, isKnownTable } from './table-order.ts';

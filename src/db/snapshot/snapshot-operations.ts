@@ -1,0 +1,78 @@
+import type { DatabaseHandle } from '../connect.ts';
+import {
+  type BackupHeader,
+  backupSource,
+  headerChecksum,
+  readBackupHeader,
+  writeBackupFile,
+} from './backup-file.ts';
+import { readAppliedMigrations } from './schema-info.ts';
+import { type SnapshotProgress, withDatabaseSnapshot } from './snapshot-reader.ts';
+import { checkMigrations, type WriteReport, writeSnapshot } from './snapshot-writer.ts';
+
+export interface CopyReport extends WriteReport {
+  /** Tables in the source that this Communiqué does not know, and so did not copy. */
+  unknownTables: string[];
+}
+
+/** Copies every copied table from a snapshot of `source` into the migrated `target`, all or nothing. */
+export async function copyDatabase(
+  source: DatabaseHandle,
+  target: DatabaseHandle,
+  options: { force: boolean; onProgress?: SnapshotProgress },
+): Promise<CopyReport> {
+  return withDatabaseSnapshot(source, async (snapshot) => {
+    const report = await writeSnapshot(target, snapshot, {
+      force: options.force,
+      olderSourceAdvice: `Bring it up to date first (communique migrate with DATABASE_URL set to it), or pass --migrate-source.`,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+    return { ...report, unknownTables: snapshot.unknownTables };
+  });
+}
+
+export interface BackupReport {
+  header: BackupHeader;
+  unknownTables: string[];
+}
+
+/** Writes a consistent snapshot of the database to `file` while it keeps serving and writing. */
+export async function backupDatabase(
+  source: DatabaseHandle,
+  file: string,
+  onProgress?: SnapshotProgress,
+): Promise<BackupReport> {
+  return withDatabaseSnapshot(source, async (snapshot) => ({
+    header: await writeBackupFile(snapshot, file, new Date(), onProgress),
+    unknownTables: snapshot.unknownTables,
+  }));
+}
+
+/**
+ * Restores a backup file into the migrated `target`, all or nothing: the rows must add up to the
+ * header's counts and checksum before the transaction commits. (`verifyBackupFile` checks a file
+ * without a database.)
+ */
+export async function restoreBackup(
+  target: DatabaseHandle,
+  file: string,
+  options: { force: boolean; onProgress?: SnapshotProgress },
+): Promise<WriteReport & { header: BackupHeader }> {
+  const header = await readBackupHeader(file);
+  const olderSourceAdvice =
+    'Restore it with the Communiqué version that made it, then upgrade that site.';
+  // The schema is compared before the file is read through, so a wrong version fails at once.
+  checkMigrations(
+    { description: file, migrations: header.migrations },
+    target,
+    await readAppliedMigrations(target.db, target.engine),
+    olderSourceAdvice,
+  );
+  const report = await writeSnapshot(target, backupSource(file, header), {
+    force: options.force,
+    expected: headerChecksum(header),
+    olderSourceAdvice,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  return { ...report, header };
+}
