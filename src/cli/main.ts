@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { reportError } from './cli-error.ts';
 import { MAX_WORKERS, parseWorkerCount } from './cluster.ts';
+import type { CopyOptions } from './copy-command.ts';
 import { openMigratedDatabase } from './open-database.ts';
 import { progressLine } from './progress.ts';
 import { addUserCommands } from './user-command.ts';
@@ -15,6 +16,32 @@ Environment:
   THEME_DIR        a folder with the site's own theme
   LOG_LEVEL        fatal, error, warn, info (default), debug, trace or silent
   LOG_FORMAT       pretty (default) or json`;
+
+const COPY_HELP = `
+Copies every table that holds the site (content, accounts, audit log, media records, webhooks,
+access tokens) with its ids, in one transaction on the target, then reads it back and checks the
+row counts and a SHA-256 checksum; on any mismatch nothing is written. Sessions and sign-in
+throttling are not copied. Uploaded media files live in MEDIA_DIR: copy them separately.
+
+Examples:
+  communique copy --from sqlite:./data/communique.db --to postgres://postgres@127.0.0.1:5432/communique
+  communique copy --from postgres://postgres@127.0.0.1/communique --to sqlite:./moved.db --force`;
+
+const BACKUP_HELP = `
+Reads the database (DATABASE_URL) in one read-only transaction, so the file is one moment of
+the site even while it keeps taking writes. The file is written under a temporary name, read
+back and checked, then renamed. It holds password hashes: keep it private (it is made mode 600).
+
+Example:
+  DATABASE_URL=postgres://postgres@127.0.0.1/communique communique backup backups/site-$(date +%F).ndjson.gz`;
+
+const RESTORE_HELP = `
+Checks the file's counts and checksum, migrates the database, and writes every row in one
+transaction, verified before it commits. A file from another schema version is refused.
+A backup from SQLite restores into PostgreSQL and the other way round.
+
+Example:
+  DATABASE_URL=sqlite:./data/restored.db communique restore backups/site-2026-11-26.ndjson.gz`;
 
 const SERVE_HELP = `
 With --workers N, a primary process migrates the database and loads the demo content once, then
@@ -133,6 +160,45 @@ export function buildProgram(): Command {
       } finally {
         await handle.close();
       }
+    });
+
+  program
+    .command('copy')
+    .description(
+      'copy the whole site from one database into another (SQLite <-> PostgreSQL); all or nothing',
+    )
+    .requiredOption('--from <url>', 'the database to copy: sqlite:PATH or postgres://USER@HOST/DB')
+    .requiredOption('--to <url>', 'the database to fill; migrated first, and must be empty')
+    .option('--force', "replace the target's content (in the same transaction)")
+    .option('--migrate-source', 'bring the source schema up to date first (otherwise only read)')
+    .addHelpText('after', COPY_HELP)
+    .action(async (options: CopyOptions) => {
+      const { copyCommand } = await import('./copy-command.ts');
+      await copyCommand(options);
+    });
+
+  program
+    .command('backup')
+    .description(
+      'write a consistent snapshot of the database to a file, while the site keeps serving',
+    )
+    .argument('<file>', "the backup file to write (gzip'd NDJSON), e.g. site.ndjson.gz")
+    .option('--force', 'replace the file if it exists')
+    .addHelpText('after', BACKUP_HELP)
+    .action(async (file: string, options: { force?: boolean }) => {
+      const { backupCommand } = await import('./backup-command.ts');
+      await backupCommand(file, options);
+    });
+
+  program
+    .command('restore')
+    .description('restore a backup file into the database (DATABASE_URL); all or nothing')
+    .argument('<file>', 'a file written by communique backup')
+    .option('--force', "replace the database's content (in the same transaction)")
+    .addHelpText('after', RESTORE_HELP)
+    .action(async (file: string, options: { force?: boolean }) => {
+      const { restoreCommand } = await import('./backup-command.ts');
+      await restoreCommand(file, options);
     });
 
   addUserCommands(program);
