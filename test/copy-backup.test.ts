@@ -487,6 +487,10 @@ describe(`copy: SQLite → ${otherEngine('sqlite')} → SQLite`, () => {
     assert.equal(reportedChecksum(first), reportedChecksum(second));
     assert.deepEqual(reportedCounts(first), reportedCounts(second));
     assert.match(first.stderr, /^ {2}statements: 35 rows/m, 'progress per table');
+    assert.match(
+      first.stdout,
+      /0 accounts with two-factor sign-in and 1 webhook hold secrets sealed with the server key/,
+    );
     const sourceCounts = await tableCounts(source.url);
     for (const [table, rows] of Object.entries(reportedCounts(first)))
       assert.equal(rows, sourceCounts[table], table);

@@ -9,6 +9,7 @@ import {
   describeChecksum,
   explainFailures,
   requireExistingSource,
+  sayKeyMaterialNote,
   seconds,
   snapshotProgress,
   totalRows,
@@ -93,6 +94,7 @@ export async function restoreCommand(file: string, options: { force?: boolean })
         `Replaced the ${report.replacedRows.toLocaleString('en')} rows the database held before.`,
       );
     for (const line of describeChecksum(report.checksum)) say(line);
+    await sayKeyMaterialNote(handle);
     say('Uploaded media files are not in the backup: restore MEDIA_DIR separately.');
   } finally {
     await handle.close();

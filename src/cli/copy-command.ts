@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import {
   type ContentChecksum,
   copyDatabase,
+  countSealedSecrets,
   SnapshotError,
   type SnapshotProgress,
 } from '../db/snapshot/index.ts';
@@ -75,6 +76,19 @@ export function totalRows(checksum: ContentChecksum): number {
 
 export function seconds(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Two-factor seeds and webhook secrets open only with the key material they were sealed with. */
+export async function sayKeyMaterialNote(target: DatabaseHandle): Promise<void> {
+  const sealed = await countSealedSecrets(target);
+  if (sealed.twoFactorAccounts === 0 && sealed.webhooks === 0) return;
+  say(
+    `${plural(sealed.twoFactorAccounts, 'account')} with two-factor sign-in and ${plural(sealed.webhooks, 'webhook')} hold secrets sealed with the server key: run the target with the same COMMUNIQUE_SECRET (or, on SQLite, the same <database>.key file beside it).`,
+  );
 }
 
 /** A database URL given on the command line, checked like DATABASE_URL. */
@@ -151,6 +165,7 @@ export async function copyCommand(options: CopyOptions): Promise<void> {
     for (const line of describeChecksum(report.checksum)) say(line);
     for (const table of report.unknownTables)
       say(`Not copied: table ${table}, which this Communiqué does not know.`);
+    await sayKeyMaterialNote(target);
     say('Uploaded media files are not in the database: copy MEDIA_DIR separately.');
   } finally {
     for (const handle of handles.reverse()) await handle.close();

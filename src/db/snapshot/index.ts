@@ -6,6 +6,7 @@ export {
   backupDatabase,
   type CopyReport,
   copyDatabase,
+  countSealedSecrets,
   restoreBackup,
 } from './snapshot-operations.ts';
 export type { SnapshotProgress } from './snapshot-reader.ts';

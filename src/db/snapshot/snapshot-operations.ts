@@ -76,3 +76,19 @@ export async function restoreBackup(
   });
   return { ...report, header };
 }
+
+/** Rows holding values sealed with the server key, which only the same key material opens. */
+export async function countSealedSecrets(
+  handle: DatabaseHandle,
+): Promise<{ twoFactorAccounts: number; webhooks: number }> {
+  const accounts = await handle.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('totp_secret', 'is not', null)
+    .executeTakeFirstOrThrow();
+  const webhooks = await handle.db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return { twoFactorAccounts: Number(accounts.count), webhooks: Number(webhooks.count) };
+}
