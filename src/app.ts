@@ -9,6 +9,8 @@ import { registerFeedRoutes } from './feeds/index.ts';
 import { createRateLimiter } from './http/create-rate-limiter.ts';
 import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
+import { CdnPurger } from './ops/cdn-purge.ts';
+import { publicCacheControl } from './ops/surrogate-keys.ts';
 import { ContentNotifications } from './site/content-notifications.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { LanguagePrefixes } from './site/language-prefixes.ts';
@@ -27,6 +29,8 @@ export interface App {
   /** Every route the program serves, for documentation and the authorization matrix. */
   routes: RouteRecord[];
   cache: PageCache;
+  /** Tells the CDN what changed; undefined without CDN_PURGE_URL. */
+  purger: CdnPurger | undefined;
   /** Checks for content changes now instead of waiting for the next poll. */
   refreshContent(): Promise<boolean>;
   /** Publishes due scheduled statements now instead of at the next tick. */
@@ -78,15 +82,27 @@ export async function buildApp(
     baseUrl: config.baseUrl,
     delivery: config.webhooks,
   });
+  const purger =
+    config.cdn.purgeUrl === null
+      ? undefined
+      : new CdnPurger({
+          handle,
+          logger,
+          url: config.cdn.purgeUrl,
+          token: config.cdn.purgeToken,
+        });
+  await purger?.start();
   const contentChanged = async () => {
     await watcher.check();
     // Committed changes may have queued webhook events: send them now, not at the next poll.
     webhooks.wake();
+    purger?.changed();
   };
   const { server, routes } = await createServer({
     logger,
     assetFolders: theme.assetFolders,
     trustProxy: config.trustProxy,
+    publicCacheControl: publicCacheControl(config.cdn),
     rewriteUrl: (request) => prefixes.rewrite(request),
   });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
@@ -123,6 +139,7 @@ export async function buildApp(
     server,
     routes,
     cache,
+    purger,
     refreshContent: () => watcher.check(),
     runScheduler: () => scheduler.runOnce(),
     runWebhooks: () => webhooks.runOnce(),
@@ -132,6 +149,8 @@ export async function buildApp(
       await scheduler.stop();
       await webhooks.stop();
       await server.close();
+      // After the last request, so its change is read; purges still in flight are abandoned.
+      await purger?.stop();
       await rateLimiter.close();
     },
   };

@@ -29,6 +29,24 @@ export interface Config {
   apiRateLimitPerMinute: number;
   /** Redis for shared rate limits; null keeps them in the database. */
   redisUrl: string | null;
+  /** How shared caches (a CDN, nginx) may keep public pages, and where to ask them to purge. */
+  cdn: CdnConfig;
+  /** Bearer token for /metrics; null serves it to loopback addresses only. */
+  metricsToken: string | null;
+}
+
+/** Caching by a CDN or reverse proxy in front of the site. */
+export interface CdnConfig {
+  /** s-maxage: seconds a shared cache may serve a public page without asking again. */
+  maxAgeSeconds: number;
+  /** stale-while-revalidate: seconds a stale page may be served while a fresh one is fetched. */
+  staleWhileRevalidateSeconds: number;
+  /** stale-if-error: seconds a stale page may be served while the site fails. */
+  staleIfErrorSeconds: number;
+  /** Where to POST the surrogate keys of what changed; null sends no purges. */
+  purgeUrl: string | null;
+  /** Sent as `Authorization: Bearer …` with each purge. */
+  purgeToken: string | null;
 }
 
 /** How webhook deliveries are sent and retried. */
@@ -153,6 +171,32 @@ function readRedisUrl(env: NodeJS.ProcessEnv): string | null {
   return raw;
 }
 
+function readPurgeUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.CDN_PURGE_URL?.trim();
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('CDN_PURGE_URL', `is not an absolute URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('CDN_PURGE_URL', `must use http or https, got "${url.protocol}"`);
+  return url.href;
+}
+
+/** A token sent in an HTTP header: printable ASCII without spaces, so it cannot break the header. */
+function readToken(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw))
+    throw new ConfigError(
+      name,
+      'must be 16 to 512 printable characters without spaces (e.g. from `openssl rand -hex 32`)',
+    );
+  return raw;
+}
+
 function readSecret(env: NodeJS.ProcessEnv): string | null {
   const raw = env.COMMUNIQUE_SECRET?.trim();
   if (raw === undefined || raw === '') return null;
@@ -198,6 +242,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaDir: path.resolve(env.MEDIA_DIR?.trim() || './data/media'),
     apiRateLimitPerMinute: readInteger(env, 'API_RATE_LIMIT_PER_MINUTE', 300, 1, 100_000),
     redisUrl: readRedisUrl(env),
+    cdn: {
+      maxAgeSeconds: readInteger(env, 'CDN_MAX_AGE', 300, 0, 31_536_000),
+      staleWhileRevalidateSeconds: readInteger(
+        env,
+        'CDN_STALE_WHILE_REVALIDATE',
+        86_400,
+        0,
+        31_536_000,
+      ),
+      staleIfErrorSeconds: readInteger(env, 'CDN_STALE_IF_ERROR', 86_400, 0, 31_536_000),
+      purgeUrl: readPurgeUrl(env),
+      purgeToken: readToken(env, 'CDN_PURGE_TOKEN'),
+    },
+    metricsToken: readToken(env, 'METRICS_TOKEN'),
     webhooks: {
       maxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
       retryBaseMs: readInteger(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 10, 86_400_000),

@@ -2,6 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { DatabaseHandle } from '../db/connect.ts';
 import {
+  LISTING_KEY,
+  listingKeys,
+  organisationKey,
+  PAGES_KEY,
+  pageKey,
+  setSurrogateKeys,
+  statementKey,
+  surrogateKeys,
+} from '../ops/surrogate-keys.ts';
+import {
   findOrganisationBySlug,
   isCountryCode,
   listOrganisations,
@@ -94,8 +104,6 @@ function parseLanguage(raw: string): string {
   return raw;
 }
 
-const CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
-
 /** The public, read-only Content API under /api/v1. */
 export async function registerContentApiRoutes(
   api: FastifyInstance,
@@ -116,8 +124,8 @@ export async function registerContentApiRoutes(
   };
 
   api.addHook('onSend', async (request, reply, payload) => {
-    if (request.method === 'GET' && reply.statusCode === 200)
-      reply.header('cache-control', CACHE_CONTROL);
+    if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode === 200)
+      reply.header('cache-control', request.server.publicCacheControl);
     return payload;
   });
 
@@ -133,7 +141,7 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('StatementList'), ...problemResponses(400) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const query = request.query;
       const filter: PublishedFilter = {};
       if (query.organisation !== undefined)
@@ -161,6 +169,7 @@ export async function registerContentApiRoutes(
         nextUrl = `${deps.baseUrl}/api/v1/statements?${params}`;
       }
       const context = await urlContext();
+      setSurrogateKeys(reply, listingKeys(page));
       return {
         data: page.map((statement) => presentStatementSummary(context, statement)),
         next_cursor: nextCursor,
@@ -179,11 +188,18 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('Statement'), ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const statement = await findPublishedStatementBySlug(db, request.params.slug);
       if (statement === undefined)
         throw notFound(`No published statement has the slug "${request.params.slug}".`);
       const translations = await findTranslations(db, statement);
+      setSurrogateKeys(
+        reply,
+        surrogateKeys(
+          statementKey(statement.id),
+          statement.signatories.map((organisation) => organisationKey(organisation.id)),
+        ),
+      );
       return presentStatement(await urlContext(), statement, translations);
     },
   );
@@ -200,7 +216,7 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('SearchResult'), ...problemResponses(400) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const query = request.query;
       const parsed = parseQuery(query.q);
       if (parsed.kind === 'too-long')
@@ -224,6 +240,7 @@ export async function registerContentApiRoutes(
         per_page: query.per_page,
         data: [],
       };
+      setSurrogateKeys(reply, surrogateKeys(LISTING_KEY));
       if (parsed.kind === 'empty') return empty;
       const result = await adapter.search(db, {
         parts: parsed.parts,
@@ -256,9 +273,10 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('OrganisationList') },
       },
     },
-    async () => {
+    async (_request, reply) => {
       const context = await urlContext();
       const organisations = await listOrganisations(db);
+      setSurrogateKeys(reply, surrogateKeys(LISTING_KEY));
       return {
         data: organisations.map((organisation) => presentOrganisation(context, organisation)),
       };
@@ -275,10 +293,11 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('Organisation'), ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const organisation = await findOrganisationBySlug(db, request.params.slug);
       if (organisation === undefined)
         throw notFound(`No member organisation has the slug "${request.params.slug}".`);
+      setSurrogateKeys(reply, surrogateKeys(organisationKey(organisation.id)));
       return presentOrganisation(await urlContext(), organisation);
     },
   );
@@ -292,9 +311,17 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('PageList') },
       },
     },
-    async () => {
+    async (_request, reply) => {
       const context = await urlContext();
-      return { data: (await listPages(db)).map((page) => presentPage(context, page)) };
+      const pages = await listPages(db);
+      setSurrogateKeys(
+        reply,
+        surrogateKeys(
+          PAGES_KEY,
+          pages.map((page) => pageKey(page.id)),
+        ),
+      );
+      return { data: pages.map((page) => presentPage(context, page)) };
     },
   );
 
@@ -308,9 +335,10 @@ export async function registerContentApiRoutes(
         response: { 200: Type.Ref('Page'), ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await findPageBySlug(db, request.params.slug);
       if (page === undefined) throw notFound(`No page has the slug "${request.params.slug}".`);
+      setSurrogateKeys(reply, surrogateKeys(pageKey(page.id)));
       return presentPage(await urlContext(), page);
     },
   );

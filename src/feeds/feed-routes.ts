@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { PublicError } from '../http/public-error.ts';
+import { FEED_KEY, surrogateKeys } from '../ops/surrogate-keys.ts';
 import { requestLanguage } from '../site/language-prefixes.ts';
 import type { PageCache } from '../site/page-cache.ts';
 import { toCachedPage } from '../site/send-page.ts';
@@ -57,7 +58,12 @@ export async function registerFeedRoutes(
       );
     const document = buildFeedDocument(source, state, site);
     const feed: CachedFeed = {
-      ...toCachedPage(200, renderFeed(document, format), feedContentType(format)),
+      ...toCachedPage(
+        200,
+        renderFeed(document, format),
+        feedContentType(format),
+        surrogateKeys(FEED_KEY),
+      ),
       lastModified: document.lastModified,
     };
     cache.set(key, feed);

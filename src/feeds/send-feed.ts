@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CachedPage } from '../site/page-cache.ts';
-import { sendPage } from '../site/send-page.ts';
+import { sendPage, setPublicCaching } from '../site/send-page.ts';
 
 /** A rendered feed as the page cache keeps it, with the date its newest entry changed. */
 export interface CachedFeed extends CachedPage {
@@ -10,9 +10,6 @@ export interface CachedFeed extends CachedPage {
 export function isCachedFeed(page: CachedPage | undefined): page is CachedFeed {
   return page !== undefined && 'lastModified' in page;
 }
-
-// The same as for HTML pages (send-page.ts): short in browsers and proxies, as the page cache is emptied on every change.
-const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
 
 /** True when the client's copy, dated by If-Modified-Since, is at least as new as the feed (to the second). */
 function notModifiedSince(header: string | undefined, lastModified: Date | null): boolean {
@@ -32,8 +29,7 @@ export function sendFeed(request: FastifyRequest, reply: FastifyReply, feed: Cac
     request.headers['if-none-match'] === undefined &&
     notModifiedSince(request.headers['if-modified-since'], feed.lastModified)
   ) {
-    reply.header('etag', feed.etag);
-    reply.header('cache-control', FEED_CACHE_CONTROL);
+    setPublicCaching(request, reply, feed);
     return reply.code(304).send();
   }
   return sendPage(request, reply, feed);

@@ -4,10 +4,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { registerSecurityHeaders } from './security-headers.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Cache-Control of public pages: a minute in browsers, as configured in shared caches. */
+    publicCacheControl: string;
+  }
+}
+
 export interface ServerOptions {
   logger: Logger;
   assetFolders: string[];
   trustProxy: boolean;
+  /** Cache-Control for public pages (see src/ops/surrogate-keys.ts). */
+  publicCacheControl: string;
   /** Rewrites a request's URL before routing, e.g. to strip a language prefix. */
   rewriteUrl?: (request: IncomingMessage) => string;
 }
@@ -33,6 +42,7 @@ export async function createServer(
     trustProxy: options.trustProxy,
     ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: options.rewriteUrl }),
   });
+  server.decorate('publicCacheControl', options.publicCacheControl);
   const routes: RouteRecord[] = [];
   server.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });

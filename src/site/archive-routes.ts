@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PublicError } from '../http/public-error.ts';
+import { LISTING_KEY, listingKeys, surrogateKeys } from '../ops/surrogate-keys.ts';
 import {
   countPublishedBetween,
   listPublishedBetween,
@@ -14,7 +15,7 @@ import { presentStatementSummary } from './site-presenter.ts';
 import type { SiteDependencies } from './site-routes.ts';
 import { formatLabel, localPath, type SiteState } from './site-state.ts';
 
-type Rendered = { status: number; html: string };
+type Rendered = { status: number; html: string; keys: readonly string[] };
 type Serve = (
   request: FastifyRequest,
   reply: FastifyReply,
@@ -72,7 +73,7 @@ export function registerArchiveRoutes(
         heading: title,
         periods: years,
       });
-      return { status: 200, html };
+      return { status: 200, html, keys: surrogateKeys(LISTING_KEY) };
     }),
   );
 
@@ -107,7 +108,7 @@ export function registerArchiveRoutes(
         periods: months,
         up: { url: localPath(state, '/archive'), label: state.labels.archive_title },
       });
-      return { status: 200, html };
+      return { status: 200, html, keys: surrogateKeys(LISTING_KEY) };
     }),
   );
 
@@ -164,7 +165,7 @@ export function registerArchiveRoutes(
           pagination,
           up: { url: localPath(state, `/archive/${year}`), label: String(year) },
         });
-        return { status: 200, html };
+        return { status: 200, html, keys: listingKeys(statements) };
       }),
   );
 }

@@ -4,14 +4,24 @@ export interface CachedPage {
   contentType: string;
   body: Buffer;
   etag: string;
+  /** What the page shows, as surrogate keys a CDN can purge by (see src/ops/surrogate-keys.ts). */
+  surrogateKeys: readonly string[];
+}
+
+/** How the cache has done since start, for metrics. */
+export interface PageCacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+  capacity: number;
 }
 
 /** Rendered pages by URL, least recently used evicted first, emptied on any content change. */
 export class PageCache {
   readonly #entries = new Map<string, CachedPage>();
   readonly #capacity: number;
-  hits = 0;
-  misses = 0;
+  #hits = 0;
+  #misses = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -20,10 +30,10 @@ export class PageCache {
   get(url: string): CachedPage | undefined {
     const entry = this.#entries.get(url);
     if (entry === undefined) {
-      this.misses += 1;
+      this.#misses += 1;
       return undefined;
     }
-    this.hits += 1;
+    this.#hits += 1;
     // Re-inserting marks the entry as most recently used.
     this.#entries.delete(url);
     this.#entries.set(url, entry);
@@ -46,6 +56,15 @@ export class PageCache {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  stats(): PageCacheStats {
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      entries: this.#entries.size,
+      capacity: this.#capacity,
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { surrogateKeys } from '../ops/surrogate-keys.ts';
 import { requestLanguage } from './language-prefixes.ts';
 import type { PageCache } from './page-cache.ts';
 import { sendPage, toCachedPage } from './send-page.ts';
@@ -39,6 +40,7 @@ export function registerRobotsRoute(server: FastifyInstance, deps: RobotsDepende
         200,
         robotsTxt(state.languages, state.defaultLanguage, deps.baseUrl),
         'text/plain; charset=utf-8',
+        surrogateKeys(),
       );
       deps.cache.set('robots|/robots.txt', page);
     }

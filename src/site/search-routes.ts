@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { PublicError } from '../http/public-error.ts';
+import { LISTING_KEY, surrogateKeys } from '../ops/surrogate-keys.ts';
 import { listOrganisations } from '../organisations/index.ts';
 import { highlightToHtml, parseQuery, type SearchFilters, searchAdapter } from '../search/index.ts';
 import { findSignatories, publishedRange } from '../statements/index.ts';
@@ -242,6 +243,6 @@ export async function registerSearchRoutes(
       },
       pagination,
     });
-    return sendPage(request, reply, toCachedPage(200, html));
+    return sendPage(request, reply, toCachedPage(200, html, undefined, surrogateKeys(LISTING_KEY)));
   });
 }

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SITE_KEY, setSurrogateKeys } from '../ops/surrogate-keys.ts';
 import type { CachedPage } from './page-cache.ts';
 
 const HTML = 'text/html; charset=utf-8';
-// Browsers and proxies may keep a page for a minute; our own cache is emptied on every change.
-const PUBLIC_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
 
-export function toCachedPage(status: number, html: string, contentType = HTML): CachedPage {
+export function toCachedPage(
+  status: number,
+  html: string,
+  contentType = HTML,
+  surrogateKeys: readonly string[] = [SITE_KEY],
+): CachedPage {
   const body = Buffer.from(html, 'utf8');
   const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
-  return { status, contentType, body, etag };
+  return { status, contentType, body, etag, surrogateKeys };
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -18,14 +22,27 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
+/** The caching headers of a public response: shared caches may keep a 200 and purge it by its keys. */
+export function setPublicCaching(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: Pick<CachedPage, 'status' | 'etag' | 'surrogateKeys'>,
+): void {
+  reply.header('etag', page.etag);
+  reply.header(
+    'cache-control',
+    page.status === 200 ? request.server.publicCacheControl : 'no-cache',
+  );
+  if (page.status === 200) setSurrogateKeys(reply, page.surrogateKeys);
+}
+
 /** Sends a rendered page with its validators; answers 304 when the client already has it. */
 export function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
   page: CachedPage,
 ): FastifyReply {
-  reply.header('etag', page.etag);
-  reply.header('cache-control', page.status === 200 ? PUBLIC_CACHE_CONTROL : 'no-cache');
+  setPublicCaching(request, reply, page);
   if (page.status === 200 && etagMatches(request.headers['if-none-match'], page.etag)) {
     return reply.code(304).send();
   }

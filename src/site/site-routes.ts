@@ -2,6 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle } from '../db/connect.ts';
 import { PublicError } from '../http/public-error.ts';
 import {
+  LISTING_KEY,
+  listingKeys,
+  organisationKey,
+  pageKey,
+  statementKey,
+  surrogateKeys,
+} from '../ops/surrogate-keys.ts';
+import {
   findOrganisationById,
   findOrganisationBySlug,
   listOrganisations,
@@ -52,7 +60,13 @@ export interface SiteDependencies {
   baseUrl: string;
 }
 
-type Rendered = { status: number; html: string; location?: string };
+type Rendered = {
+  status: number;
+  html: string;
+  location?: string;
+  /** What the page shows, for a CDN to purge it by. */
+  keys?: readonly string[];
+};
 
 /** The public site: front page, statements, organisations, static pages, themed errors. */
 export async function registerSiteRoutes(
@@ -96,7 +110,7 @@ export async function registerSiteRoutes(
       const rendered = await render();
       if (rendered.location !== undefined)
         return reply.redirect(rendered.location, rendered.status);
-      page = toCachedPage(rendered.status, rendered.html);
+      page = toCachedPage(rendered.status, rendered.html, undefined, rendered.keys);
       if (rendered.status === 200) cache.set(key, page);
     }
     return sendPage(request, reply, page);
@@ -140,7 +154,7 @@ export async function registerSiteRoutes(
         heading_level: current === 1 ? 3 : 2,
         pagination,
       });
-      return { status: 200, html };
+      return { status: 200, html, keys: listingKeys(statements) };
     }),
   );
 
@@ -216,7 +230,11 @@ export async function registerSiteRoutes(
         }),
         ...presentStatement(statement, translations, neighbours, state),
       });
-      return { status: 200, html };
+      const keys = surrogateKeys(
+        statementKey(statement.id),
+        statement.signatories.map((organisation) => organisationKey(organisation.id)),
+      );
+      return { status: 200, html, keys };
     }),
   );
 
@@ -235,7 +253,7 @@ export async function registerSiteRoutes(
         }),
         countries: presentDirectory(organisations, state),
       });
-      return { status: 200, html };
+      return { status: 200, html, keys: surrogateKeys(LISTING_KEY) };
     }),
   );
 
@@ -285,7 +303,8 @@ export async function registerSiteRoutes(
         statements: statements.map((statement) => presentStatementSummary(statement, state)),
         pagination,
       });
-      return { status: 200, html };
+      const keys = surrogateKeys(organisationKey(organisation.id), listingKeys(statements));
+      return { status: 200, html, keys };
     }),
   );
 
@@ -314,7 +333,7 @@ export async function registerSiteRoutes(
         }),
         content_page: { title: page.title, body_html: page.bodyHtml },
       });
-      return { status: 200, html };
+      return { status: 200, html, keys: surrogateKeys(pageKey(page.id)) };
     }),
   );
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle } from '../db/connect.ts';
+import { SITEMAP_KEY, surrogateKeys } from '../ops/surrogate-keys.ts';
 import { countPublishedStatements } from '../statements/index.ts';
 import { requestLanguage } from './language-prefixes.ts';
 import type { PageCache } from './page-cache.ts';
@@ -109,7 +110,7 @@ export async function registerSitemapRoutes(
     if (page === undefined) {
       const xml = await render();
       if (xml === null) return reply.callNotFound();
-      page = toCachedPage(200, xml, XML);
+      page = toCachedPage(200, xml, XML, surrogateKeys(SITEMAP_KEY));
       cache.set(key, page);
     }
     return sendPage(request, reply, page);
