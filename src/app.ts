@@ -10,6 +10,8 @@ import { createRateLimiter } from './http/create-rate-limiter.ts';
 import { createServer, type RouteRecord } from './http/create-server.ts';
 import { registerPublicMedia } from './media/public-media-routes.ts';
 import { CdnPurger } from './ops/cdn-purge.ts';
+import { registerHealthRoutes } from './ops/health-routes.ts';
+import { AppMetrics, registerMetrics } from './ops/metrics.ts';
 import { publicCacheControl } from './ops/surrogate-keys.ts';
 import { ContentNotifications } from './site/content-notifications.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
@@ -29,6 +31,7 @@ export interface App {
   /** Every route the program serves, for documentation and the authorization matrix. */
   routes: RouteRecord[];
   cache: PageCache;
+  metrics: AppMetrics;
   /** Tells the CDN what changed; undefined without CDN_PURGE_URL. */
   purger: CdnPurger | undefined;
   /** Checks for content changes now instead of waiting for the next poll. */
@@ -105,6 +108,10 @@ export async function buildApp(
     publicCacheControl: publicCacheControl(config.cdn),
     rewriteUrl: (request) => prefixes.rewrite(request),
   });
+  let shuttingDown = false;
+  const metrics = new AppMetrics({ handle, cache, logger });
+  registerMetrics(server, metrics, config.metricsToken);
+  registerHealthRoutes(server, { handle, shuttingDown: () => shuttingDown });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
   await registerFeedRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
   await registerSearchRoutes(server, { handle, theme, state, baseUrl: config.baseUrl });
@@ -139,11 +146,13 @@ export async function buildApp(
     server,
     routes,
     cache,
+    metrics,
     purger,
     refreshContent: () => watcher.check(),
     runScheduler: () => scheduler.runOnce(),
     runWebhooks: () => webhooks.runOnce(),
     async close() {
+      shuttingDown = true;
       watcher.stop();
       await notifications?.stop();
       await scheduler.stop();

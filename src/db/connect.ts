@@ -13,8 +13,20 @@ export interface DatabaseHandle {
   helpers: DialectHelpers;
   /** Where the data lives, without credentials, for log lines. */
   description: string;
+  /** The connections right now, for metrics; SQLite has one. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }
+
+/** A connection pool's state: open connections, idle ones, and queries waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+const POSTGRES_POOL_SIZE = 10;
 
 /** A database that cannot be opened or reached, explained in one line. */
 export class DatabaseUnavailableError extends Error {
@@ -92,7 +104,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function openPostgres(url: string, retry: ConnectRetry | undefined): Promise<DatabaseHandle> {
   const description = describePostgres(url);
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: 5000,
+  });
   pool.on('error', () => {});
   const delays = retryDelays(retry?.timeoutMs ?? 0);
   const attempts = delays.length + 1;
@@ -128,6 +144,12 @@ async function openPostgres(url: string, retry: ConnectRetry | undefined): Promi
     engine: 'postgres',
     helpers: dialectHelpers('postgres'),
     description,
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: POSTGRES_POOL_SIZE,
+    }),
     close: () => db.destroy(),
   };
 }
@@ -143,6 +165,8 @@ async function openSqlite(file: string): Promise<DatabaseHandle> {
       engine: 'sqlite',
       helpers: dialectHelpers('sqlite'),
       description,
+      // One synchronous connection: it is never idle in a way that matters, and nothing waits for it.
+      poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
       close: () => db.destroy(),
     };
   } catch (error) {

@@ -1,6 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { registerSecurityHeaders } from './security-headers.ts';
 
@@ -8,6 +16,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Cache-Control of public pages: a minute in browsers, as configured in shared caches. */
     publicCacheControl: string;
+  }
+  interface FastifyContextConfig {
+    /** A health or metrics probe: its request line is logged at debug, not info. */
+    probe?: boolean;
   }
 }
 
@@ -27,7 +39,64 @@ export interface RouteRecord {
   url: string;
 }
 
-/** A Fastify instance with security headers, readable request logs and theme assets. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A proxy's request id is kept only when the proxy is trusted and the id is well formed. */
+export function requestIdFor(request: IncomingMessage, trustProxy: boolean): string {
+  const incoming = request.headers[REQUEST_ID_HEADER];
+  if (trustProxy && typeof incoming === 'string' && WELL_FORMED_REQUEST_ID.test(incoming))
+    return incoming;
+  return randomUUID();
+}
+
+const FRAMEWORK_ERROR_TEXT: Record<number, { title: string; message: string }> = {
+  400: {
+    title: 'That address is not valid',
+    message: 'The address has a broken character escape (a % not followed by two hex digits).',
+  },
+  414: { title: 'That address is too long', message: 'The address is longer than any page here.' },
+};
+const FALLBACK_ERROR_TEXT = {
+  title: 'Something went wrong',
+  message: 'The page could not be shown because of a problem on our side.',
+};
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+/**
+ * Errors Fastify answers before any route runs (a broken %-escape, an over-long path): a short
+ * HTML page, or problem+json under /api/, never Fastify's JSON or a stack trace. Hooks do not run
+ * here, so the request id and the few headers that matter are set by hand.
+ */
+function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
+  const text = FRAMEWORK_ERROR_TEXT[status] ?? FALLBACK_ERROR_TEXT;
+  const path = request.raw.url ?? '/';
+  request.log.info(`${request.method} ${path.slice(0, 200)} ${status} (${error.code})`);
+  reply
+    .code(status)
+    .header(REQUEST_ID_HEADER, request.id)
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'");
+  if (path.startsWith('/api/'))
+    return reply.type('application/problem+json; charset=utf-8').send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: status === 500 ? 'Internal server error' : 'Bad request',
+        status,
+        detail: text.message,
+      }),
+    );
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(
+      `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${escapeHtml(text.title)}</title>\n</head>\n<body>\n<h1>${escapeHtml(text.title)}</h1>\n<p>${escapeHtml(text.message)}</p>\n<p><a href="/">Go to the front page</a></p>\n</body>\n</html>\n`,
+    );
+}
+
+/** A Fastify instance with security headers, request ids, readable request logs and theme assets. */
 export async function createServer(
   options: ServerOptions,
 ): Promise<{ server: FastifyInstance; routes: RouteRecord[] }> {
@@ -40,6 +109,10 @@ export async function createServer(
     // Unknown query parameters and body fields are errors that name them, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: options.trustProxy,
+    // Read here rather than by Fastify, which would take any header value as it is.
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFor(request, options.trustProxy),
+    frameworkErrors: sendFrameworkError,
     ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: options.rewriteUrl }),
   });
   server.decorate('publicCacheControl', options.publicCacheControl);
@@ -47,9 +120,20 @@ export async function createServer(
   server.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  server.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
   server.addHook('onResponse', async (request, reply) => {
-    if (!options.logger.isLevelEnabled('info')) return;
-    request.log.info(
+    const level = request.routeOptions.config.probe === true ? 'debug' : 'info';
+    if (!options.logger.isLevelEnabled(level)) return;
+    request.log[level](
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        durationMs: Number(reply.elapsedTime.toFixed(1)),
+      },
       `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`,
     );
   });
