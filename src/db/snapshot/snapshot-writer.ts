@@ -194,14 +194,12 @@ export async function writeSnapshot(
     }
     const occupied = targetTables.filter((table) => table.rows > 0);
     const replacedRows = occupied.reduce((sum, table) => sum + table.rows, 0);
-    if (occupied.length > 0) {
-      if (!options.force)
-        throw new SnapshotError(
-          `${target.description} is not empty (${occupied
-            .map((table) => `${table.entry.name}: ${table.rows}`)
-            .join(', ')}); nothing was written. Pass --force to replace its content.`,
-        );
-    }
+    if (occupied.length > 0 && !options.force)
+      throw new SnapshotError(
+        `${target.description} is not empty (${occupied
+          .map((table) => `${table.entry.name}: ${table.rows}`)
+          .join(', ')}); nothing was written. Pass --force to replace its content.`,
+      );
     // The search index is rebuilt once at the end instead of by triggers on every inserted row.
     const search = searchAdapter(target.engine);
     await search.pauseIndexing(trx);
