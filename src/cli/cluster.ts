@@ -71,7 +71,9 @@ export function runCluster(options: ClusterOptions): void {
     exitCode = code;
     for (const timer of restartTimers) clearTimeout(timer);
     const remaining = living();
-    logger.info(`${reason}: stopping ${remaining.length} workers after their open requests`);
+    logger.info(
+      `${reason}: stopping ${remaining.length} worker${remaining.length === 1 ? '' : 's'} after their open requests`,
+    );
     if (remaining.length === 0) finish();
     for (const worker of remaining) worker.process.kill('SIGTERM');
     // Workers give up on open requests after the grace period; this only catches a stuck one.

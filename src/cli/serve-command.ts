@@ -75,7 +75,7 @@ async function serveInThisProcess(
     await app?.close().catch(() => {});
     await handle.close().catch(() => {});
     // A worker's channel to the primary would otherwise keep it alive after the error is reported.
-    if (options.worker) setImmediate(() => process.disconnect?.());
+    if (options.worker) setImmediate(() => process.exit(1));
     throw error;
   }
   const running = app;
@@ -96,7 +96,8 @@ async function serveInThisProcess(
     logger.info(`${who}Stopped`);
     // Nothing should be left open now; a forgotten handle must not keep the process from exiting.
     setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
-    if (options.worker) process.disconnect?.();
+    // A worker's channel to its primary would keep it alive, so it exits once done.
+    if (options.worker) process.exit(process.exitCode ?? 0);
   };
   const stopOn = (reason: string) => () => {
     stop(reason).catch((error: unknown) => {
@@ -106,6 +107,4 @@ async function serveInThisProcess(
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, stopOn(`${signal} received`));
-  // Without its primary a worker gets no more connections: finish up rather than linger.
-  if (options.worker) process.once('disconnect', stopOn('The primary process is gone'));
 }
