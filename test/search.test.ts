@@ -451,6 +451,41 @@ for (const engine of await testEngines()) {
       }
     });
 
+    test('renaming an organisation or moving it to another country re-indexes its statements', async () => {
+      const organisation = (await listOrganisations(site.handle.db)).find(
+        (o) => o.slug === 'liffeyside-tenants',
+      );
+      assert.ok(organisation);
+      const adapter = searchAdapter(site.handle.engine);
+      const find = async (words: string[], filters: { country?: string } = {}) =>
+        (
+          await adapter.search(site.handle.db, {
+            parts: [{ words, phrase: words.length > 1 }],
+            filters,
+            limit: 50,
+            offset: 0,
+          })
+        ).hits.map((hit) => hit.id);
+      const signed = (await find(['tenants'], { country: 'IE' })).length;
+      assert.ok(signed > 0);
+      const update = (values: { name?: string; country?: string }) =>
+        site.handle.db
+          .updateTable('organisations')
+          .set(values)
+          .where('id', '=', organisation.id)
+          .execute();
+      try {
+        await update({ country: 'PT' });
+        assert.deepEqual(await find(['tenants'], { country: 'IE' }), []);
+        assert.equal((await find(['tenants'], { country: 'PT' })).length, signed);
+        await update({ name: 'Liffeyside Vornquist Union' });
+        assert.ok((await find(['vornquist', 'union'])).length > 0, 'found by the new name');
+      } finally {
+        await update({ name: organisation.name, country: organisation.country });
+      }
+      assert.equal((await find(['tenants'], { country: 'IE' })).length, signed);
+    });
+
     test('ten results a page with Newer/Older links that keep the query and filters', async () => {
       const first = await search('the');
       const dom = new Dom(first);
