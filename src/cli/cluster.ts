@@ -103,11 +103,12 @@ export function runCluster(options: ClusterOptions): void {
   });
 
   cluster.on('exit', (worker, code, signal) => {
-    listening.delete(worker.id);
+    const wasServing = listening.delete(worker.id);
     const pid = worker.process.pid;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     if (stopping) {
-      if (signal || code !== 0) exitCode = 1;
+      // A worker still starting up has no signal handlers yet; our SIGTERM ending it is no failure.
+      if (signal === null ? code !== 0 : wasServing) exitCode = 1;
       if (living().length === 0) finish();
       return;
     }

@@ -65,9 +65,18 @@ async function serveInThisProcess(
 ): Promise<void> {
   const handle =
     options.handle ?? (await openDatabase(config.database, connectRetry(config, logger)));
+  let stopRequested: string | undefined;
+  let stop: ((reason: string) => void) | undefined;
   let app: App | undefined;
   try {
     app = await buildApp(config, handle, logger);
+    // Before listening: a cluster hears "listening" at once, and may send SIGTERM straight after.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      process.once(signal, () => {
+        const reason = `${signal} received`;
+        if (stop === undefined) stopRequested ??= reason;
+        else stop(reason);
+      });
     const address = await app.server.listen({ port: config.port, host: config.host });
     // In a cluster the primary announces the address once for all workers.
     if (!options.worker) logger.info(`Communiqué is serving ${address} from ${handle.description}`);
@@ -80,10 +89,7 @@ async function serveInThisProcess(
   }
   const running = app;
   const who = options.worker ? `Worker ${process.pid}: ` : '';
-  let stopping = false;
-  const stop = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
+  const shutDown = async (reason: string) => {
     logger.info(`${who}${reason}: finishing open requests, then stopping`);
     setTimeout(() => {
       logger.error(
@@ -99,12 +105,14 @@ async function serveInThisProcess(
     // A worker's channel to its primary would keep it alive, so it exits once done.
     if (options.worker) process.exit(process.exitCode ?? 0);
   };
-  const stopOn = (reason: string) => () => {
-    stop(reason).catch((error: unknown) => {
+  let stopping = false;
+  stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    shutDown(reason).catch((error: unknown) => {
       logger.error({ err: error }, 'Shutdown failed');
       process.exit(1);
     });
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, stopOn(`${signal} received`));
+  if (stopRequested !== undefined) stop(stopRequested);
 }
