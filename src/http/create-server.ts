@@ -121,10 +121,13 @@ export async function createServer(
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   server.addHook('onRequest', (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
+    // Straight on the raw response, as security-headers.ts does: this runs for every request.
+    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
     done();
   });
   server.addHook('onResponse', async (request, reply) => {
+    // Probes log at debug, below info: with info off there is nothing to log at all.
+    if (!options.logger.isLevelEnabled('info')) return;
     const level = request.routeOptions.config.probe === true ? 'debug' : 'info';
     if (!options.logger.isLevelEnabled(level)) return;
     request.log[level](

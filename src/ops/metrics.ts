@@ -170,8 +170,9 @@ export function registerMetrics(
   metrics: AppMetrics,
   token: string | null,
 ): void {
-  server.addHook('onResponse', async (request, reply) => {
+  server.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request, reply);
+    done();
   });
   server.get('/metrics', { config: { probe: true } }, async (request, reply) => {
     if (!metricsAllowed(request, token)) return reply.callNotFound();

@@ -41,12 +41,20 @@ export function publicCacheControl(cdn: CdnConfig): string {
   ].join(', ');
 }
 
+// A cached page sends the same keys on every hit: join them once per page.
+const joinedKeys = new WeakMap<readonly string[], { surrogateKey: string; cacheTag: string }>();
+
 /**
  * Fastly and Varnish read space-separated `Surrogate-Key`; Cloudflare and Akamai read
  * comma-separated `Cache-Tag`: both carry the same keys.
  */
 export function setSurrogateKeys(reply: FastifyReply, keys: readonly string[]): void {
   if (keys.length === 0) return;
-  reply.header('surrogate-key', keys.join(' '));
-  reply.header('cache-tag', keys.join(','));
+  let values = joinedKeys.get(keys);
+  if (values === undefined) {
+    values = { surrogateKey: keys.join(' '), cacheTag: keys.join(',') };
+    joinedKeys.set(keys, values);
+  }
+  reply.header('surrogate-key', values.surrogateKey);
+  reply.header('cache-tag', values.cacheTag);
 }
