@@ -688,7 +688,8 @@ for (const engine of await testEngines()) {
       const cached = await site.get('/feed.json', { 'if-none-match': etag });
       assert.equal(cached.status, 304, 'served from the page cache until content changes');
       await bumpContentVersion(db);
-      assert.equal(await site.app.refreshContent(), true);
+      // The change is seen by this check or, on PostgreSQL, already by the LISTEN/NOTIFY listener.
+      await site.app.refreshContent();
 
       const changed = await site.get('/feed.json', { 'if-none-match': etag });
       assert.equal(changed.status, 200, 'the old ETag no longer matches');

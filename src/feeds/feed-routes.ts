@@ -48,6 +48,7 @@ export async function registerFeedRoutes(
     format: FeedFormat,
     load: LoadSource,
   ): Promise<CachedFeed> => {
+    const generation = cache.generation;
     const state = await store.get(language);
     const source = await load(state);
     if (source === undefined)
@@ -66,7 +67,7 @@ export async function registerFeedRoutes(
       ),
       lastModified: document.lastModified,
     };
-    cache.set(key, feed);
+    cache.set(key, feed, generation);
     return feed;
   };
 

@@ -22,6 +22,7 @@ export class PageCache {
   readonly #capacity: number;
   #hits = 0;
   #misses = 0;
+  #generation = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -40,8 +41,14 @@ export class PageCache {
     return entry;
   }
 
-  set(url: string, page: CachedPage): void {
-    if (this.#capacity === 0) return;
+  /** Changes on every clear: take it before reading the data a page is rendered from. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Keeps a page unless the cache was cleared since `generation`: its data may predate that change. */
+  set(url: string, page: CachedPage, generation: number): void {
+    if (this.#capacity === 0 || generation !== this.#generation) return;
     this.#entries.delete(url);
     this.#entries.set(url, page);
     if (this.#entries.size > this.#capacity) {
@@ -51,6 +58,7 @@ export class PageCache {
   }
 
   clear(): void {
+    this.#generation += 1;
     this.#entries.clear();
   }
 

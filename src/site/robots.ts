@@ -35,6 +35,7 @@ export function registerRobotsRoute(server: FastifyInstance, deps: RobotsDepende
     if (requestLanguage(request) !== undefined) return reply.callNotFound();
     let page = deps.cache.get('robots|/robots.txt');
     if (page === undefined) {
+      const generation = deps.cache.generation;
       const state = await deps.state.get();
       page = toCachedPage(
         200,
@@ -42,7 +43,7 @@ export function registerRobotsRoute(server: FastifyInstance, deps: RobotsDepende
         'text/plain; charset=utf-8',
         surrogateKeys(),
       );
-      deps.cache.set('robots|/robots.txt', page);
+      deps.cache.set('robots|/robots.txt', page, generation);
     }
     return sendPage(request, reply, page);
   });

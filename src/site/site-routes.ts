@@ -107,11 +107,12 @@ export async function registerSiteRoutes(
     const key = `${requestLanguage(request) ?? ''}|${pageCacheKey(request.url)}`;
     let page: CachedPage | undefined = cache.get(key);
     if (page === undefined) {
+      const generation = cache.generation;
       const rendered = await render();
       if (rendered.location !== undefined)
         return reply.redirect(rendered.location, rendered.status);
       page = toCachedPage(rendered.status, rendered.html, undefined, rendered.keys);
-      if (rendered.status === 200) cache.set(key, page);
+      if (rendered.status === 200) cache.set(key, page, generation);
     }
     return sendPage(request, reply, page);
   };

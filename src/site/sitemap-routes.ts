@@ -108,10 +108,11 @@ export async function registerSitemapRoutes(
     const key = `sitemap|${request.url.split('?')[0] ?? ''}`;
     let page = cache.get(key);
     if (page === undefined) {
+      const generation = cache.generation;
       const xml = await render();
       if (xml === null) return reply.callNotFound();
       page = toCachedPage(200, xml, XML, surrogateKeys(SITEMAP_KEY));
-      cache.set(key, page);
+      cache.set(key, page, generation);
     }
     return sendPage(request, reply, page);
   };
