@@ -813,6 +813,8 @@ function findNginx(): string | undefined {
 }
 
 const nginx = findNginx();
+if (nginx === undefined && process.env.CI === 'true')
+  throw new Error('nginx is required under CI=true to check docs/nginx.conf; .ci/run installs it');
 if (nginx === undefined)
   process.stderr.write('Notice: nginx is not installed; docs/nginx.conf is not checked.\n');
 
