@@ -34,23 +34,37 @@ const quote = (lexeme: string) => `'${lexeme.replaceAll('\\', '\\\\').replaceAll
 const any = (terms: string[]) => terms.map((term) => `(${term})`).join(' | ');
 const all = (terms: string[]) => terms.map((term) => `(${term})`).join(' & ');
 
-/** The query's words as each configuration sees them: lexemes with positions, one round trip. */
-async function analyse(
-  db: Kysely<Database>,
-  parts: QueryPart[],
-): Promise<{ lexeme: string; position: number }[][][]> {
-  const result = await sql<{ part: number; config: number; lexeme: string; positions: number[] }>`
-    select p.n::integer - 1 as part, c.n::integer - 1 as config, t.lexeme, t.positions
-    from unnest(${parts.map((part) => part.words.join(' '))}::text[]) with ordinality p(text, n)
-      cross join unnest(${CONFIGS.map(configName)}::text[]) with ordinality c(name, n)
-      cross join lateral unnest(to_tsvector(c.name::regconfig, unaccent(p.text))) t`.execute(db);
-  const analysed = parts.map(() => CONFIGS.map(() => [] as { lexeme: string; position: number }[]));
-  for (const row of result.rows)
-    for (const position of row.positions)
-      analysed[row.part]?.[row.config]?.push({ lexeme: row.lexeme, position });
-  for (const configs of analysed)
-    for (const sequence of configs) sequence.sort((a, b) => a.position - b.position);
-  return analysed;
+type Sequence = { lexeme: string; position: number }[];
+
+// A part's lexemes depend only on its words and our configurations: remembered, up to a bound.
+const analysedParts = new Map<string, Sequence[]>();
+const ANALYSED_PARTS_KEPT = 2000;
+
+/** The query's words as each configuration sees them: lexemes in order with their positions. */
+async function analyse(db: Kysely<Database>, parts: QueryPart[]): Promise<Sequence[][]> {
+  const texts = parts.map((part) => part.words.join(' '));
+  const missing = [...new Set(texts.filter((text) => !analysedParts.has(text)))];
+  if (missing.length > 0) {
+    const result = await sql<{ part: number; config: number; lexeme: string; positions: number[] }>`
+      select p.n::integer - 1 as part, c.n::integer - 1 as config, t.lexeme, t.positions
+      from unnest(${missing}::text[]) with ordinality p(text, n)
+        cross join unnest(${CONFIGS.map(configName)}::text[]) with ordinality c(name, n)
+        cross join lateral unnest(to_tsvector(c.name::regconfig, unaccent(p.text))) t`.execute(db);
+    const fresh = missing.map(() => CONFIGS.map((): Sequence => []));
+    for (const row of result.rows)
+      for (const position of row.positions)
+        fresh[row.part]?.[row.config]?.push({ lexeme: row.lexeme, position });
+    missing.forEach((text, index) => {
+      const configs = fresh[index] ?? [];
+      for (const sequence of configs) sequence.sort((a, b) => a.position - b.position);
+      analysedParts.set(text, configs);
+    });
+    for (const oldest of analysedParts.keys()) {
+      if (analysedParts.size <= ANALYSED_PARTS_KEPT) break;
+      analysedParts.delete(oldest);
+    }
+  }
+  return texts.map((text) => analysedParts.get(text) ?? []);
 }
 
 /**
@@ -58,7 +72,7 @@ async function analyse(
  * language configurations or as the exact unaccented words. Pairs are made exactly as
  * communique_search_pairs makes them for statements (postgres-schema.ts).
  */
-function compilePart(configs: { lexeme: string; position: number }[][]): CompiledPart {
+function compilePart(configs: Sequence[]): CompiledPart {
   const vector = new Set<string>();
   const pairs = new Set<string>();
   const phrases = new Set<string>();
@@ -174,36 +188,42 @@ export const postgresSearch: SearchAdapter = {
     if (compiled.length === 0) return { total: 0, totalIsCapped: false, hits: [] };
     const { where, query, headline, lexemes } = matchCondition(compiled);
 
-    // Newest first, stopping one past the count limit: one pass both counts and orders.
-    const matched = await sql<{ id: number }>`select ss.statement_id as id
-      from statement_search ss
-      where ${where} and ${filterConditions('ss', filters)}
-      order by ss.published_at desc, ss.statement_id desc
-      limit ${countLimit + 1}`.execute(db);
-    const totalIsCapped = matched.rows.length > countLimit;
-    const total = Math.min(matched.rows.length, countLimit);
-    const ids = matched.rows.slice(0, total).map((row) => row.id);
-    if (offset >= total) return { total, totalIsCapped, hits: [] };
-
-    const details = (page: RawBuilder<unknown>) => sql<HitRow & { position: number }>`
-      select s.id, s.slug, s.title, s.language, s.published_at, page.position,
-        ts_headline(ss.config,
-          translate(communique_search_excerpt(ss.document, ${lexemes}::text[]), '<>', chr(3) || chr(4)),
-          ${headline}::tsquery, ${HEADLINE_OPTIONS}) as snippet
-      from (${page}) page
-        join statement_search ss on ss.statement_id = page.statement_id
-        join statements s on s.id = page.statement_id
-      order by page.position`;
-    // Rare matches are all here: rank them; broad ones keep the newest-first order.
-    const page = totalIsCapped
-      ? sql`select statement_id, position::integer
-          from unnest(${ids.slice(offset, offset + limit)}::integer[]) with ordinality u(statement_id, position)`
-      : sql`select statement_id, row_number() over (
-            order by ts_rank(search_vector, ${query}::tsquery) desc, published_at desc, statement_id desc
-          )::integer as position
-          from statement_search where statement_id = any(${ids}::integer[])
-          order by position limit ${limit} offset ${offset}`;
-    const rows = await details(page).execute(db);
-    return { total, totalIsCapped, hits: rows.rows.map(toHit) };
+    // One statement: newest first, stopping one past the count limit, which both counts and
+    // orders; then, only when that was every match, ranked; then the page's headlines.
+    const rows = await sql<{ total: number } & (HitRow | { id: null })>`
+      with matched as materialized (
+        select ss.statement_id, ss.published_at,
+          row_number() over (order by ss.published_at desc, ss.statement_id desc)::integer as newest
+        from statement_search ss
+        where ${where} and ${filterConditions('ss', filters)}
+        order by ss.published_at desc, ss.statement_id desc
+        limit ${countLimit + 1}),
+      counted as (select count(*)::integer as total from matched),
+      page as (
+        select statement_id, newest as position from matched
+        where (select total from counted) > ${countLimit}
+          and newest > ${offset} and newest <= ${Math.min(offset + limit, countLimit)}
+        union all
+        select statement_id, position from (
+          select m.statement_id, row_number() over (
+              order by ts_rank(r.search_vector, ${query}::tsquery) desc,
+                m.published_at desc, m.statement_id desc)::integer as position
+          from matched m join statement_search r on r.statement_id = m.statement_id
+          where (select total from counted) <= ${countLimit}) ranked
+        where position > ${offset} and position <= ${offset + limit})
+      select counted.total, hit.* from counted left join (
+        select s.id, s.slug, s.title, s.language, s.published_at, page.position,
+          ts_headline(ss.config,
+            translate(communique_search_excerpt(ss.document, ${lexemes}::text[]), '<>', chr(3) || chr(4)),
+            ${headline}::tsquery, ${HEADLINE_OPTIONS}) as snippet
+        from page
+          join statement_search ss on ss.statement_id = page.statement_id
+          join statements s on s.id = page.statement_id) hit on true
+      order by hit.position`.execute(db);
+    const matched = rows.rows[0]?.total ?? 0;
+    const totalIsCapped = matched > countLimit;
+    const total = Math.min(matched, countLimit);
+    const hits = rows.rows.flatMap((row) => (row.id === null ? [] : [toHit(row)]));
+    return { total, totalIsCapped, hits };
   },
 };
