@@ -12,6 +12,7 @@ import { webhooks } from './migrations/0008-webhooks.ts';
 import { accessTokens } from './migrations/0009-access-tokens.ts';
 import { rateLimits } from './migrations/0010-rate-limits.ts';
 import { sitemapIndexes } from './migrations/0011-sitemap-indexes.ts';
+import { listingIndexes } from './migrations/0012-listing-indexes.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -27,6 +28,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0009-access-tokens': accessTokens(helpers),
     '0010-rate-limits': rateLimits(),
     '0011-sitemap-indexes': sitemapIndexes(),
+    '0012-listing-indexes': listingIndexes(),
   };
 }
 

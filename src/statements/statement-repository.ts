@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { renderMarkdown } from '../content/markdown.ts';
 import { type Database, type Queryable, type Timestamp, toDate } from '../db/database.ts';
 import type { OrganisationSummary, UpsertOutcome } from '../organisations/index.ts';
@@ -109,27 +109,60 @@ export interface LanguageView {
   includeUntranslated: boolean;
 }
 
-function inLanguage(view: LanguageView) {
-  return (eb: ExpressionBuilder<Database, 'statements'>) => {
+type StatementCondition = (eb: ExpressionBuilder<Database, 'statements'>) => Expression<SqlBool>;
+
+/**
+ * The statements a language's listings show. Listings stop after a page, so each original is
+ * probed for a translation; a count reads every row, so it sets the translated originals aside
+ * once (NOT IN): with the per-row probe PostgreSQL costed a 100,000-row count high enough to
+ * JIT-compile it, 250 ms for a 10 ms query.
+ */
+function inLanguage(view: LanguageView, use: 'listing' | 'count' = 'listing'): StatementCondition {
+  return (eb) => {
     const own = eb('statements.language', '=', view.language);
     if (!view.includeUntranslated) return own;
+    const translated = eb
+      .selectFrom('statements as translation')
+      .where('translation.language', '=', view.language)
+      .where('translation.status', '=', 'published');
     return eb.or([
       own,
       eb.and([
         eb('statements.translation_of_id', 'is', null),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('statements as translation')
-              .select('translation.id')
-              .whereRef('translation.translation_of_id', '=', 'statements.id')
-              .where('translation.language', '=', view.language)
-              .where('translation.status', '=', 'published'),
-          ),
-        ),
+        use === 'listing'
+          ? eb.not(
+              eb.exists(
+                translated
+                  .select('translation.id')
+                  .whereRef('translation.translation_of_id', '=', 'statements.id'),
+              ),
+            )
+          : eb(
+              'statements.id',
+              'not in',
+              translated
+                .select('translation.translation_of_id')
+                .where('translation.translation_of_id', 'is not', null),
+            ),
       ]),
     ]);
   };
+}
+
+/** Published statements meeting `conditions` and shown in `view`, counted. */
+async function countPublished(
+  db: Queryable,
+  conditions: StatementCondition[],
+  view: LanguageView | undefined,
+): Promise<number> {
+  let select = db
+    .selectFrom('statements')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('statements.status', '=', 'published');
+  for (const condition of conditions) select = select.where(condition);
+  if (view !== undefined) select = select.where(inLanguage(view, 'count'));
+  const row = await select.executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 export interface PublishedQuery {
@@ -144,21 +177,28 @@ export async function listPublishedStatements(
   db: Queryable,
   query: PublishedQuery,
 ): Promise<StatementListing[]> {
-  let select = db
+  let page = db
     .selectFrom('statements')
-    .select(LISTING_COLUMNS)
+    .select('statements.id')
     .where('statements.status', '=', 'published')
     .orderBy('statements.published_at', 'desc')
     .orderBy('statements.id', 'desc')
     .limit(query.limit)
     .offset(query.offset);
-  if (query.view !== undefined) select = select.where(inLanguage(query.view));
+  if (query.view !== undefined) page = page.where(inLanguage(query.view));
   if (query.organisationId !== undefined) {
-    select = select
+    page = page
       .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
       .where('statement_signatories.organisation_id', '=', query.organisationId);
   }
-  const rows = await select.execute();
+  // The page's ids first: the offset is walked over index entries, and only the page's rows are read.
+  const rows = await db
+    .selectFrom('statements')
+    .select(LISTING_COLUMNS)
+    .where('statements.id', 'in', page)
+    .orderBy('statements.published_at', 'desc')
+    .orderBy('statements.id', 'desc')
+    .execute();
   const signatories = await findSignatories(
     db,
     rows.map((row) => row.id),
@@ -171,18 +211,20 @@ export async function countPublishedStatements(
   organisationId?: number,
   view?: LanguageView,
 ): Promise<number> {
-  let select = db
-    .selectFrom('statements')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('statements.status', '=', 'published');
-  if (view !== undefined) select = select.where(inLanguage(view));
-  if (organisationId !== undefined) {
-    select = select
-      .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
-      .where('statement_signatories.organisation_id', '=', organisationId);
-  }
-  const row = await select.executeTakeFirstOrThrow();
-  return Number(row.count);
+  const signedBy: StatementCondition[] =
+    organisationId === undefined
+      ? []
+      : [
+          (eb) =>
+            eb.exists(
+              eb
+                .selectFrom('statement_signatories')
+                .select('statement_signatories.statement_id')
+                .whereRef('statement_signatories.statement_id', '=', 'statements.id')
+                .where('statement_signatories.organisation_id', '=', organisationId),
+            ),
+        ];
+  return countPublished(db, signedBy, view);
 }
 
 export async function findPublishedStatementBySlug(
@@ -368,15 +410,14 @@ export async function countPublishedBetween(
   to: Date,
   view?: LanguageView,
 ): Promise<number> {
-  let select = db
-    .selectFrom('statements')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('statements.status', '=', 'published')
-    .where('statements.published_at', '>=', from)
-    .where('statements.published_at', '<', to);
-  if (view !== undefined) select = select.where(inLanguage(view));
-  const row = await select.executeTakeFirstOrThrow();
-  return Number(row.count);
+  return countPublished(
+    db,
+    [
+      (eb) => eb('statements.published_at', '>=', from),
+      (eb) => eb('statements.published_at', '<', to),
+    ],
+    view,
+  );
 }
 
 /** Published statements in [from, to), newest first. */
