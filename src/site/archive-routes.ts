@@ -34,6 +34,11 @@ export function registerArchiveRoutes(
   const notFound = (state: SiteState) =>
     new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
 
+  const countBetween = (state: SiteState, from: Date, to: Date) =>
+    state.counts.get(`${from.toISOString()}/${to.toISOString()}`, () =>
+      countPublishedBetween(db, from, to, state.view),
+    );
+
   const parseYear = (raw: string, state: SiteState) => {
     if (!/^\d{4}$/.test(raw)) throw notFound(state);
     return Number(raw);
@@ -52,7 +57,7 @@ export function registerArchiveRoutes(
           year -= 1
         ) {
           const { from, to } = periodBounds(timezone, year, null);
-          const count = await countPublishedBetween(db, from, to, state.view);
+          const count = await countBetween(state, from, to);
           if (count > 0)
             years.push({
               label: String(year),
@@ -85,7 +90,7 @@ export function registerArchiveRoutes(
       const months = [];
       for (let month = 12; month >= 1; month -= 1) {
         const { from, to } = periodBounds(timezone, year, month);
-        const count = await countPublishedBetween(db, from, to, state.view);
+        const count = await countBetween(state, from, to);
         if (count > 0) {
           months.push({
             label: monthName(year, month, language),
@@ -129,7 +134,7 @@ export function registerArchiveRoutes(
             state.labels.bad_page_number ?? '',
           );
         const { from, to } = periodBounds(timezone, year, month);
-        const total = await countPublishedBetween(db, from, to, state.view);
+        const total = await countBetween(state, from, to);
         const path = `/archive/${year}/${request.params.month}`;
         const pagination = paginate(localPath(state, path), current, total, perPage, '');
         if (total === 0 || current > pagination.pages) throw notFound(state);

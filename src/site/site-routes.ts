@@ -271,7 +271,9 @@ export async function registerSiteRoutes(
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
       const [total, statements] = await Promise.all([
-        countPublishedStatements(db, organisation.id, state.view),
+        state.counts.get(`organisation ${organisation.id}`, () =>
+          countPublishedStatements(db, organisation.id, state.view),
+        ),
         listPublishedStatements(db, {
           view: state.view,
           organisationId: organisation.id,

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/connect.ts';
 import { readSettings, type SiteSettings } from '../settings/index.ts';
 import { countPublishedStatements, type LanguageView } from '../statements/index.ts';
 import { textDirection } from './languages.ts';
+import { PublishedCounts } from './published-counts.ts';
 import type { Labels, Theme } from './theme.ts';
 
 /** What every public page in one language needs, read once per content version. */
@@ -24,6 +25,8 @@ export interface SiteState {
   view: LanguageView;
   /** Statements on this language's front page; read again after every content change. */
   publishedCount: number;
+  /** Other counts (archive periods, organisations), read when first needed in this content version. */
+  counts: PublishedCounts;
 }
 
 /** Fills `{name}` placeholders in a label. */
@@ -127,6 +130,7 @@ export class SiteStateStore {
       direction: textDirection(language),
       view,
       publishedCount: await countPublishedStatements(this.#handle.db, undefined, view),
+      counts: new PublishedCounts(),
     };
   }
 }
