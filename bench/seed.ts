@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { parseDatabaseUrl } from '../src/config.ts';
 import { renderMarkdown } from '../src/content/markdown.ts';
 import type { DatabaseHandle } from '../src/db/connect.ts';
 import { openDatabase } from '../src/db/connect.ts';
-import type { Queryable } from '../src/db/database.ts';
+import { type Queryable, toDate } from '../src/db/database.ts';
+import type { Engine } from '../src/db/dialect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { searchAdapter } from '../src/search/index.ts';
 import { writeSettings } from '../src/settings/index.ts';
@@ -13,6 +15,10 @@ export interface SeedResult {
   milliseconds: number;
   /** A slug from the middle of the listing, for the statement page measurements. */
   sampleSlug: string;
+  /** When that statement was published, for an archive year and month that have statements. */
+  samplePublishedAt: Date;
+  /** An organisation that signed it, for an organisation page with statements. */
+  sampleOrganisationSlug: string;
   /** With `deferSearchIndex`: the part of `milliseconds` spent building the search index. */
   indexMilliseconds?: number;
 }
@@ -224,17 +230,24 @@ async function insertOrganisations(db: Queryable, text: TextGenerator, now: Date
     .execute();
 }
 
-/** Creates, migrates and fills a SQLite database file with a realistic network of `count` statements. */
-export async function seedDatabase(
-  file: string,
+/**
+ * Migrates and fills an empty database (a SQLite file or a PostgreSQL database) with a realistic
+ * network of `count` statements, without the search index, and leaves it as production would have
+ * it: vacuumed and analysed. The time covers all of it.
+ */
+export async function seedEngine(
+  databaseUrl: string,
   count: number,
   onProgress: SeedProgress,
 ): Promise<SeedResult> {
   const started = performance.now();
-  const handle = await openDatabase(parseDatabaseUrl(`sqlite:${file}`));
+  const handle = await openDatabase(parseDatabaseUrl(databaseUrl));
   try {
     await migrateToLatest(handle);
-    const result = await seedHandle(handle, count, onProgress);
+    const result = await seedHandle(handle, count, onProgress, { skipSearchIndex: true });
+    // Autovacuum (or SQLite's optimize) would have run on a real site; statistics steer the plans.
+    if (handle.engine === 'postgres') await sql`vacuum analyze`.execute(handle.db);
+    else await sql`pragma optimize`.execute(handle.db);
     return { ...result, milliseconds: performance.now() - started };
   } finally {
     await handle.close();
@@ -249,6 +262,115 @@ export interface SeedOptions {
    * triggers index each statement once per inserted row (statement and each signatory).
    */
   deferSearchIndex?: boolean;
+  /**
+   * Pause the search index and leave it empty: for benchmarks that never search, as rebuilding it
+   * takes longer than inserting the statements.
+   */
+  skipSearchIndex?: boolean;
+}
+
+interface StatementRow {
+  id: number;
+  slug: string;
+  title: string;
+  body_md: string;
+  body_html: string;
+  summary_md: string | null;
+  summary_html: string | null;
+  language: string;
+  status: string;
+  published_at: Date;
+  translation_of_id: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface SignatoryRow {
+  statement_id: number;
+  organisation_id: number;
+  position: number;
+}
+
+/** Statements `start`..`end` and their signatories, drawn from `text` in id order. */
+function generateBatch(
+  text: TextGenerator,
+  start: number,
+  end: number,
+  newest: number,
+): { statements: StatementRow[]; signatories: SignatoryRow[] } {
+  const statements: StatementRow[] = [];
+  const signatories: SignatoryRow[] = [];
+  for (let id = start; id <= end; id++) {
+    const title = text.title();
+    const bodyMd = text.body();
+    const summaryMd = text.chance(0.1) ? text.paragraph(text.int(25, 45)) : null;
+    // About one in twenty is a translation of the statement before it.
+    const translation = id > 1 && text.chance(0.05);
+    const publishedAt = new Date(newest - text.int(0, Math.floor(10 * YEAR_MS)));
+    statements.push({
+      id,
+      slug: `${slugify(title)}-${id}`,
+      title,
+      body_md: bodyMd,
+      body_html: renderMarkdown(bodyMd),
+      summary_md: summaryMd,
+      summary_html: summaryMd === null ? null : renderMarkdown(summaryMd),
+      language: translation ? text.pick(['es', 'fr', 'ar', 'tr']) : 'en',
+      status: 'published',
+      published_at: publishedAt,
+      translation_of_id: translation ? id - 1 : null,
+      created_at: publishedAt,
+      updated_at: publishedAt,
+    });
+    const signers = new Set<number>();
+    const wanted = text.int(1, 3);
+    while (signers.size < wanted) signers.add(text.int(1, ORGANISATIONS.length));
+    [...signers].forEach((organisationId, position) => {
+      signatories.push({ statement_id: id, organisation_id: organisationId, position });
+    });
+  }
+  return { statements, signatories };
+}
+
+/** Each column of `rows` as one array, for `unnest`. */
+function columnOf<Row, Key extends keyof Row>(rows: Row[], key: Key): Row[Key][] {
+  return rows.map((row) => row[key]);
+}
+
+/**
+ * One batch in one statement per table. PostgreSQL gets one array per column through `unnest`:
+ * parsing a multi-row VALUES list with thousands of parameters cost more than inserting the rows.
+ */
+async function insertBatch(
+  db: Queryable,
+  engine: Engine,
+  batch: { statements: StatementRow[]; signatories: SignatoryRow[] },
+): Promise<void> {
+  if (engine === 'sqlite') {
+    await db.insertInto('statements').values(batch.statements).execute();
+    for (let start = 0; start < batch.signatories.length; start += SIGNATORY_BATCH) {
+      await db
+        .insertInto('statement_signatories')
+        .values(batch.signatories.slice(start, start + SIGNATORY_BATCH))
+        .execute();
+    }
+    return;
+  }
+  const rows = batch.statements;
+  await sql`insert into statements (id, slug, title, body_md, body_html, summary_md, summary_html,
+      language, status, published_at, translation_of_id, created_at, updated_at)
+    select * from unnest(${columnOf(rows, 'id')}::integer[], ${columnOf(rows, 'slug')}::text[],
+      ${columnOf(rows, 'title')}::text[], ${columnOf(rows, 'body_md')}::text[],
+      ${columnOf(rows, 'body_html')}::text[], ${columnOf(rows, 'summary_md')}::text[],
+      ${columnOf(rows, 'summary_html')}::text[], ${columnOf(rows, 'language')}::text[],
+      ${columnOf(rows, 'status')}::text[], ${columnOf(rows, 'published_at')}::timestamptz[],
+      ${columnOf(rows, 'translation_of_id')}::integer[], ${columnOf(rows, 'created_at')}::timestamptz[],
+      ${columnOf(rows, 'updated_at')}::timestamptz[])`.execute(db);
+  const signatories = batch.signatories;
+  await sql`insert into statement_signatories (statement_id, organisation_id, position)
+    select * from unnest(${columnOf(signatories, 'statement_id')}::integer[],
+      ${columnOf(signatories, 'organisation_id')}::integer[],
+      ${columnOf(signatories, 'position')}::integer[])`.execute(db);
 }
 
 /** Fills an already migrated, empty database (either engine) with `count` statements. */
@@ -260,7 +382,8 @@ export async function seedHandle(
 ): Promise<SeedResult> {
   const started = performance.now();
   const adapter = searchAdapter(handle.engine);
-  if (options.deferSearchIndex) await adapter.pauseIndexing(handle.db);
+  const pauseIndex = options.deferSearchIndex === true || options.skipSearchIndex === true;
+  if (pauseIndex) await adapter.pauseIndexing(handle.db);
   const text = new TextGenerator(20240521, options.rareWords ?? false);
   const now = new Date();
   const newest = now.getTime() - 24 * 3600 * 1000;
@@ -289,82 +412,59 @@ export async function seedHandle(
       .execute();
     await insertOrganisations(trx, text, now);
 
-    let pendingSignatories: {
-      statement_id: number;
-      organisation_id: number;
-      position: number;
-    }[] = [];
+    // The database writes one batch while the next is generated (PostgreSQL is another process).
+    let writing: Promise<void> = Promise.resolve();
     for (let start = 1; start <= count; start += STATEMENT_BATCH) {
       const end = Math.min(count, start + STATEMENT_BATCH - 1);
-      const rows = [];
-      for (let id = start; id <= end; id++) {
-        const title = text.title();
-        const bodyMd = text.body();
-        const summaryMd = text.chance(0.1) ? text.paragraph(text.int(25, 45)) : null;
-        // About one in twenty is a translation of the statement before it.
-        const translation = id > 1 && text.chance(0.05);
-        const publishedAt = new Date(newest - text.int(0, Math.floor(10 * YEAR_MS)));
-        rows.push({
-          id,
-          slug: `${slugify(title)}-${id}`,
-          title,
-          body_md: bodyMd,
-          body_html: renderMarkdown(bodyMd),
-          summary_md: summaryMd,
-          summary_html: summaryMd === null ? null : renderMarkdown(summaryMd),
-          language: translation ? text.pick(['es', 'fr', 'ar', 'tr']) : 'en',
-          status: 'published',
-          published_at: publishedAt,
-          translation_of_id: translation ? id - 1 : null,
-          created_at: publishedAt,
-          updated_at: publishedAt,
-        });
-        const signers = new Set<number>();
-        const wanted = text.int(1, 3);
-        while (signers.size < wanted) signers.add(text.int(1, ORGANISATIONS.length));
-        [...signers].forEach((organisationId, position) => {
-          pendingSignatories.push({
-            statement_id: id,
-            organisation_id: organisationId,
-            position,
-          });
-        });
-      }
-      await trx.insertInto('statements').values(rows).execute();
-      while (
-        pendingSignatories.length >= SIGNATORY_BATCH ||
-        (end === count && pendingSignatories.length > 0)
-      ) {
-        const batch = pendingSignatories.slice(0, SIGNATORY_BATCH);
-        pendingSignatories = pendingSignatories.slice(SIGNATORY_BATCH);
-        await trx.insertInto('statement_signatories').values(batch).execute();
-        signatories += batch.length;
-      }
+      const batch = generateBatch(text, start, end, newest);
+      await writing;
+      writing = insertBatch(trx, handle.engine, batch);
+      // Handled when awaited; this only keeps a failure meanwhile from counting as unhandled.
+      writing.catch(() => {});
+      signatories += batch.signatories.length;
       onProgress(end, count);
       // node:sqlite is synchronous, so without this Ctrl-C would wait for the whole seeding.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    await writing;
+    if (handle.engine === 'postgres') {
+      // Explicit ids leave the identity sequences behind; a statement created later must not collide.
+      for (const table of ['statements', 'organisations', 'pages']) {
+        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(
+          trx,
+        );
+      }
+    }
   });
   let indexMilliseconds: number | undefined;
-  if (options.deferSearchIndex) {
+  if (options.deferSearchIndex === true && options.skipSearchIndex !== true) {
     const indexStarted = performance.now();
     await adapter.resumeIndexing(handle.db);
     indexMilliseconds = performance.now() - indexStarted;
   }
   const sample = await handle.db
     .selectFrom('statements')
-    .select('slug')
+    .select(['id', 'slug', 'published_at'])
     .where('status', '=', 'published')
     .orderBy('published_at', 'desc')
     .orderBy('id', 'desc')
     .offset(Math.floor(count / 2))
     .limit(1)
     .executeTakeFirstOrThrow();
+  const signer = await handle.db
+    .selectFrom('statement_signatories')
+    .innerJoin('organisations', 'organisations.id', 'statement_signatories.organisation_id')
+    .select('organisations.slug')
+    .where('statement_signatories.statement_id', '=', sample.id)
+    .orderBy('statement_signatories.position')
+    .executeTakeFirstOrThrow();
   return {
     statements: count,
     signatories,
     milliseconds: performance.now() - started,
     sampleSlug: sample.slug,
+    samplePublishedAt: toDate(sample.published_at),
+    sampleOrganisationSlug: signer.slug,
     ...(indexMilliseconds === undefined ? {} : { indexMilliseconds }),
   };
 }
