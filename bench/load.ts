@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { processCpuMs } from './processes.ts';
+import { childPids, processCpuMs, processTreeCpuMs } from './processes.ts';
 
 export interface LoadSettings {
   connections: number;
@@ -16,7 +16,7 @@ export interface LoadResult {
   requests: number;
   /** Connection errors, timeouts and non-2xx answers: any of these makes the figures suspect. */
   failures: number;
-  /** Server CPU time per answered request; steadier than req/s on a shared machine. */
+  /** Server CPU time (all its processes) per answered request; steadier than req/s on a shared machine. */
   serverCpuUsPerRequest: number | undefined;
 }
 
@@ -24,20 +24,39 @@ function cannon(url: string, connections: number, duration: number) {
   return autocannon({ url, connections, duration, pipelining: 1 });
 }
 
-/** Fills the page cache with one request, runs a short unrecorded load for the JIT, then the measured one. */
+// A worker that used less CPU than this during the warm-up was not serving yet.
+const SERVING_WORKER_CPU_MS = 50;
+const WARMUP_ATTEMPTS = 5;
+
+/**
+ * Fills the page cache with one request, runs a short unrecorded load for the JIT (again, while
+ * a cluster has a worker that served none of it), then the measured one.
+ */
 export async function measure(
   label: string,
   url: string,
   settings: LoadSettings,
   serverPid: number | undefined,
+  workers = 1,
 ): Promise<LoadResult> {
   const first = await fetch(url);
   await first.arrayBuffer();
   if (first.status !== 200) throw new Error(`${label}: GET ${url} answered ${first.status}`);
-  if (settings.warmupSeconds > 0) await cannon(url, settings.connections, settings.warmupSeconds);
-  const cpuBefore = processCpuMs(serverPid);
+  const warmupSeconds = Math.max(settings.warmupSeconds, workers > 1 ? 1 : 0);
+  for (let attempt = 1; warmupSeconds > 0; attempt += 1) {
+    const pids = workers > 1 && serverPid !== undefined ? childPids(serverPid) : [];
+    const before = pids.map((pid) => processCpuMs(pid) ?? 0);
+    await cannon(url, settings.connections, warmupSeconds);
+    const idle = pids.filter(
+      (pid, index) => (processCpuMs(pid) ?? 0) - (before[index] ?? 0) < SERVING_WORKER_CPU_MS,
+    );
+    if (workers <= 1 || (pids.length >= workers && idle.length === 0)) break;
+    if (attempt === WARMUP_ATTEMPTS)
+      throw new Error(`${label}: ${workers} workers were expected to serve, not all did`);
+  }
+  const cpuBefore = processTreeCpuMs(serverPid);
   const result = await cannon(url, settings.connections, settings.durationSeconds);
-  const cpuAfter = processCpuMs(serverPid);
+  const cpuAfter = processTreeCpuMs(serverPid);
   const requests = result.requests.total;
   return {
     label,

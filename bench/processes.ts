@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -43,18 +43,45 @@ export class Child {
 // Linux reports process CPU time in clock ticks, which are 100 per second on every mainstream build.
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** CPU time (user + system) a process has used so far, or undefined where /proc is unavailable. */
-export function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+    // Fields after the parenthesised command name: state is the 3rd field, so field n is at n - 3.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system) a process has used so far, or undefined where /proc is unavailable. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  const fields = statFields(pid);
+  if (fields === undefined) return undefined;
+  // utime is the 14th field and stime the 15th.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+}
+
+/** The processes whose parent is `pid` (a cluster's workers). */
+export function childPids(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((candidate) => Number(statFields(candidate)?.[1]) === pid);
+}
+
+/** CPU time of a process and its children, so a cluster counts its workers too. */
+export function processTreeCpuMs(pid: number | undefined): number | undefined {
+  const own = processCpuMs(pid);
+  if (pid === undefined || own === undefined) return own;
+  return childPids(pid).reduce((sum, child) => sum + (processCpuMs(child) ?? 0), own);
 }
 
 export async function freePort(): Promise<number> {
@@ -89,41 +116,54 @@ export async function waitUntilAnswering(child: Child, url: string, timeoutMs = 
 }
 
 export interface ServerOptions {
-  databaseFile: string;
+  databaseUrl: string;
   port: number;
+  /** More than 1 runs `communique serve --workers N`: a primary and N cluster workers. */
+  workers: number;
   /** When set, the server writes a V8 CPU profile into this folder on exit. */
   profileDir?: string | undefined;
 }
 
-/** The real server, as `npm start` runs it, in its own process. */
+/** The real server, as `npm start` runs it, in its own process (or a cluster of them). */
 export function startProjectServer(options: ServerOptions): Child {
   const nodeFlags = options.profileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
     : [];
-  const child = spawn(process.execPath, [...nodeFlags, 'bin/communique.js', 'serve'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite:${options.databaseFile}`,
-      PORT: String(options.port),
-      HOST: '127.0.0.1',
-      COMMUNIQUE_DEMO: '0',
-      LOG_LEVEL: 'warn',
+  const workerFlags = options.workers > 1 ? ['--workers', String(options.workers)] : [];
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, 'bin/communique.js', 'serve', ...workerFlags],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: options.databaseUrl,
+        PORT: String(options.port),
+        HOST: '127.0.0.1',
+        COMMUNIQUE_DEMO: '0',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return new Child('the Communiqué server', child);
+  );
+  return new Child(
+    options.workers > 1
+      ? `the Communiqué cluster (${options.workers} workers)`
+      : 'the Communiqué server',
+    child,
+  );
 }
 
 /** The baseline server; resolves once it has printed its port. */
 export async function startBareServer(
   bodyFile: string,
   contentType: string,
+  workers: number,
 ): Promise<{ child: Child; port: number }> {
   const script = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
   const child = new Child(
-    'the bare node:http server',
-    spawn(process.execPath, [script, bodyFile, contentType], {
+    workers > 1 ? `the bare node:http cluster (${workers} workers)` : 'the bare node:http server',
+    spawn(process.execPath, [script, bodyFile, contentType, String(workers)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
@@ -142,4 +182,19 @@ export async function startBareServer(
     throw new Error(`${child.name} did not start (it printed "${firstLine ?? 'nothing'}")`);
   }
   return { child, port };
+}
+
+/** Waits until a cluster's primary has forked all its workers (a single process has none to wait for). */
+export async function waitForWorkers(child: Child, workers: number, timeoutMs = 30_000) {
+  const pid = child.process.pid;
+  if (workers <= 1 || pid === undefined) return;
+  const deadline = Date.now() + timeoutMs;
+  while (childPids(pid).length < workers) {
+    if (!child.running) throw new Error(`${child.name} exited before its workers started`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${child.name} did not start ${workers} workers within ${timeoutMs / 1000} s`,
+      );
+    await sleep(100);
+  }
 }
