@@ -2,16 +2,18 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/connect.ts';
 import { createLogger } from '../src/http/logger.ts';
+import { bumpContentVersion } from '../src/settings/index.ts';
+import { explainQueries, QueryCapture, type QueryPlan } from './query-plans.ts';
 
 export interface RenderTarget {
   label: string;
   path: string;
   iterations: number;
+  /** Renders right after a content change (fewer: each one also recounts). */
+  changedIterations: number;
 }
 
-export interface RenderResult {
-  label: string;
-  path: string;
+export interface Timings {
   iterations: number;
   p50Ms: number;
   p99Ms: number;
@@ -19,6 +21,15 @@ export interface RenderResult {
   maxMs: number;
   /** CPU time of this process per render, garbage collection included. */
   cpuMs: number;
+}
+
+export interface RenderResult extends Timings {
+  label: string;
+  path: string;
+  /** The first render after a content change: the site state and its counts are read again. */
+  afterChange: Timings;
+  /** Each distinct query of the page, explained; `perRender` false for those read once per content version. */
+  plans: (QueryPlan & { perRender: boolean })[];
 }
 
 // Renders before measuring, so that template parsing and JIT compilation are not counted as page rendering.
@@ -31,24 +42,67 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank - 1] ?? Number.NaN;
 }
 
-/** Times full renders through Fastify with the page cache emptied before each one, in this process. */
+async function timed(
+  iterations: number,
+  prepare: () => Promise<void>,
+  render: () => Promise<number>,
+): Promise<Timings> {
+  const times: number[] = [];
+  let cpuMicros = 0;
+  for (let index = 0; index < iterations; index++) {
+    await prepare();
+    const cpuBefore = process.cpuUsage();
+    times.push(await render());
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuMicros += cpu.user + cpu.system;
+  }
+  times.sort((a, b) => a - b);
+  return {
+    iterations,
+    p50Ms: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    meanMs: times.reduce((sum, time) => sum + time, 0) / times.length,
+    maxMs: times[times.length - 1] ?? Number.NaN,
+    cpuMs: cpuMicros / 1000 / iterations,
+  };
+}
+
+const queryKey = (query: { sql: string; parameters: readonly unknown[] }) =>
+  `${query.sql}\n${JSON.stringify(query.parameters)}`;
+
+/**
+ * Times full renders through Fastify in this process: cold (page cache emptied before each) and
+ * right after a content change (page cache and site state dropped, as a publish does). Captures
+ * each page's SQL and explains it; queries of the second kind only are read once per content version.
+ */
 export async function measureColdRenders(
-  databaseFile: string,
+  databaseUrl: string,
   targets: RenderTarget[],
+  statementCount: number,
 ): Promise<RenderResult[]> {
   const config = loadConfig({
-    DATABASE_URL: `sqlite:${databaseFile}`,
+    DATABASE_URL: databaseUrl,
     PORT: '0',
     COMMUNIQUE_DEMO: '0',
     LOG_LEVEL: 'warn',
   });
   const handle = await openDatabase(config.database);
-  const app = await buildApp(config, handle, createLogger({ ...config, logLevel: 'warn' }));
+  const capture = new QueryCapture(handle.db);
+  const app = await buildApp(
+    config,
+    { ...handle, db: handle.db.withPlugin(capture) },
+    createLogger({ ...config, logLevel: 'warn' }),
+  );
   try {
     const results: RenderResult[] = [];
+    const emptyCache = async () => app.cache.clear();
+    const contentChanged = async () => {
+      await bumpContentVersion(handle.db);
+      // False when PostgreSQL's notification got there first; either way the state is dropped.
+      await app.refreshContent();
+    };
     for (const target of targets) {
       const render = async (): Promise<number> => {
-        app.cache.clear();
         const started = performance.now();
         const response = await app.server.inject({ method: 'GET', url: target.path });
         const elapsed = performance.now() - started;
@@ -56,21 +110,27 @@ export async function measureColdRenders(
           throw new Error(`${target.path} answered ${response.statusCode} in the cold render test`);
         return elapsed;
       };
-      for (let index = 0; index < WARMUP_RENDERS; index++) await render();
-      const times: number[] = [];
-      const cpuBefore = process.cpuUsage();
-      for (let index = 0; index < target.iterations; index++) times.push(await render());
-      const cpu = process.cpuUsage(cpuBefore);
-      times.sort((a, b) => a - b);
+      await contentChanged();
+      const afterChange = await capture.capture(render);
+      await emptyCache();
+      const cold = await capture.capture(render);
+      const perRender = new Set(cold.queries.map(queryKey));
+      const plans = (
+        await explainQueries(handle.db, handle.engine, afterChange.queries, statementCount)
+      ).map((plan) => ({ ...plan, perRender: perRender.has(queryKey(plan)) }));
+
+      for (let index = 0; index < WARMUP_RENDERS; index++) {
+        await emptyCache();
+        await render();
+      }
+      const timings = await timed(target.iterations, emptyCache, render);
+      const changed = await timed(target.changedIterations, contentChanged, render);
       results.push({
         label: target.label,
         path: target.path,
-        iterations: target.iterations,
-        p50Ms: percentile(times, 50),
-        p99Ms: percentile(times, 99),
-        meanMs: times.reduce((sum, time) => sum + time, 0) / times.length,
-        maxMs: times[times.length - 1] ?? Number.NaN,
-        cpuMs: (cpu.user + cpu.system) / 1000 / target.iterations,
+        ...timings,
+        afterChange: changed,
+        plans,
       });
     }
     return results;
