@@ -1,30 +1,27 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureColdRenders, type RenderResult, WARMUP_RENDERS } from './cold-render.ts';
-import { type LoadResult, type LoadSettings, measure } from './load.ts';
-import {
-  type Child,
-  freePort,
-  startBareServer,
-  startProjectServer,
-  waitUntilAnswering,
-} from './processes.ts';
+import type { Engine } from '../src/db/dialect.ts';
+import { BenchSetupError, runPageBench } from './pages.ts';
 import { runSearchBench, SEARCH_STATEMENTS } from './search.ts';
-import { SEED_PER_PAGE, seedDatabase } from './seed.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
-Seeds a temporary SQLite site, serves it from a separate process and measures it with
-autocannon against a bare node:http server sending the same front-page bytes, then
-times cold (uncached) renders in-process.
+Seeds a temporary site on each engine (a SQLite file; a new PostgreSQL database on
+postgres://postgres@127.0.0.1:5432/postgres, override with BENCH_POSTGRES_URL, dropped at
+the end), serves it from separate processes and measures the cached front page and a
+statement page with autocannon against a bare node:http server sending the front-page
+bytes with as many processes, then times cold renders of seven pages in-process and
+EXPLAINs their SQL (exit code 1 when a query reads every statement).
 
 Options:
-  --statements N    statements to seed (default 10000)
+  --statements N    statements to seed (default 10000; 100000 takes about 10 minutes)
+  --db ENGINE       sqlite, postgres or both (default both)
+  --processes LIST  server processes to measure: 1, 2 or 1,2 (default 1,2); 2 runs
+                    communique serve --workers 2 against a 2-worker bare cluster
   --duration S      seconds per measured load run (default 10)
   --connections C   concurrent connections (default 50)
-  --profile DIR     write a V8 CPU profile of the server process into DIR
+  --plans           print every captured query with its plan, not only the failing ones
+  --profile DIR     write V8 CPU profiles of the server processes into DIR
   --search          instead: the search benchmark. Seeds --statements (default 100000)
                     statements into a temporary SQLite file and into a new PostgreSQL
                     database on postgres://postgres@127.0.0.1:5432/postgres (override with
@@ -35,16 +32,15 @@ Options:
   -h, --help        show this help
 `;
 
-const DEEP_PAGE = 500;
-const TARGET_CACHED_RATIO = 0.6;
-const TARGET_COLD_P99_MS = 5;
-
 interface Options {
   statements: number;
   durationSeconds: number;
   connections: number;
   profileDir: string | undefined;
   search: boolean;
+  engines: Engine[];
+  processes: number[];
+  plans: boolean;
 }
 
 /** A mistake on the command line: reported in one line, without a stack. */
@@ -59,6 +55,20 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
   return value;
 }
 
+function engines(raw: string | undefined): Engine[] {
+  if (raw === undefined || raw === 'both') return ['sqlite', 'postgres'];
+  if (raw === 'sqlite' || raw === 'postgres') return [raw];
+  throw new UsageError(`--db must be sqlite, postgres or both, got "${raw}"`);
+}
+
+function processCounts(raw: string | undefined): number[] {
+  if (raw === undefined) return [1, 2];
+  const counts = raw.split(',').map((part) => part.trim());
+  if (counts.length === 0 || counts.some((count) => count !== '1' && count !== '2'))
+    throw new UsageError(`--processes must be 1, 2 or 1,2, got "${raw}"`);
+  return [...new Set(counts.map(Number))].sort();
+}
+
 function parseCommandLine(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -67,6 +77,9 @@ function parseCommandLine(argv: string[]) {
       duration: { type: 'string' },
       connections: { type: 'string' },
       profile: { type: 'string' },
+      db: { type: 'string' },
+      processes: { type: 'string' },
+      plans: { type: 'boolean' },
       search: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,6 +106,9 @@ function readOptions(argv: string[]): Options | null {
     durationSeconds: positiveInteger('duration', values.duration, 10),
     connections: positiveInteger('connections', values.connections, 50),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
+    engines: engines(values.db),
+    processes: processCounts(values.processes),
+    plans: values.plans ?? false,
   };
 }
 
@@ -132,87 +148,6 @@ function table(headers: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
-
-/** Everything that must go away however the run ends. */
-class Cleanup {
-  readonly children = new Set<Child>();
-  tempDir: string | undefined;
-
-  now(): void {
-    for (const child of this.children) child.killNow();
-    if (this.tempDir !== undefined) rmSync(this.tempDir, { recursive: true, force: true });
-    this.tempDir = undefined;
-  }
-
-  async stop(child: Child): Promise<void> {
-    await child.stop();
-    this.children.delete(child);
-  }
-}
-
-async function loadTests(
-  options: Options,
-  cleanup: Cleanup,
-  databaseFile: string,
-  tempDir: string,
-  statementSlug: string,
-  deepPage: number,
-): Promise<{ bare: LoadResult[]; project: { result: LoadResult; ratio: number }[] }> {
-  const port = await freePort();
-  const server = startProjectServer({ databaseFile, port, profileDir: options.profileDir });
-  cleanup.children.add(server);
-  const origin = `http://127.0.0.1:${port}`;
-  await waitUntilAnswering(server, `${origin}/`);
-
-  const front = await fetch(`${origin}/`);
-  const frontBytes = Buffer.from(await front.arrayBuffer());
-  const contentType = front.headers.get('content-type') ?? 'text/html; charset=utf-8';
-  const bodyFile = path.join(tempDir, 'front-page.html');
-  writeFileSync(bodyFile, frontBytes);
-  const bare = await startBareServer(bodyFile, contentType);
-  cleanup.children.add(bare.child);
-  const bareUrl = `http://127.0.0.1:${bare.port}/`;
-  log(`Front page: ${frontBytes.length} bytes of ${contentType}`);
-
-  const settings: LoadSettings = {
-    connections: options.connections,
-    durationSeconds: options.durationSeconds,
-    warmupSeconds: Math.min(2, options.durationSeconds),
-  };
-  const run = async (label: string, url: string, pid: number | undefined) => {
-    log(
-      `Measuring ${label} (${url}): ${settings.durationSeconds} s, ${settings.connections} connections`,
-    );
-    const result = await measure(label, url, settings, pid);
-    log(
-      `  ${fixed(result.requestsPerSecond, 0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, server CPU ${fixed(result.serverCpuUsPerRequest ?? Number.NaN, 0)} us/req`,
-    );
-    return result;
-  };
-  const targets = [
-    ['front page (cached)', `${origin}/`],
-    ['statement (cached)', `${origin}/statements/${encodeURIComponent(statementSlug)}`],
-    [`/?page=${deepPage} (cached)`, `${origin}/?page=${deepPage}`],
-  ] as const;
-  // Bare runs bracket every project run, so each ratio uses the machine's state around it.
-  const bareRun = () => run('bare node:http', bareUrl, bare.child.process.pid);
-  const bareResults = [await bareRun()];
-  const project: { result: LoadResult; ratio: number }[] = [];
-  for (const [label, url] of targets) {
-    const result = await run(label, url, server.process.pid);
-    const after = await bareRun();
-    const before = bareResults[bareResults.length - 1] ?? after;
-    bareResults.push(after);
-    const bareMean = (before.requestsPerSecond + after.requestsPerSecond) / 2;
-    project.push({ result, ratio: result.requestsPerSecond / bareMean });
-  }
-  await cleanup.stop(bare.child);
-  await cleanup.stop(server);
-  return { bare: bareResults, project };
-}
-
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   if (options === null) {
@@ -223,149 +158,16 @@ async function main(): Promise<void> {
     await runSearchBench(options.statements, { log, seedProgress, table });
     return;
   }
-  const cleanup = new Cleanup();
-  process.on('exit', () => cleanup.now());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`\n${signal} received: stopping the servers and removing the temporary files`);
-      cleanup.now();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
-
-  const started = performance.now();
-  const loadBefore = loadavg()[0] ?? Number.NaN;
-  if (loadBefore > availableParallelism()) {
-    log(
-      `Warning: the machine is busy (load average ${fixed(loadBefore, 2)} on ${availableParallelism()} cores); expect noisy figures`,
-    );
-  }
-  const tempDir = mkdtempSync(path.join(tmpdir(), 'communique-bench-'));
-  cleanup.tempDir = tempDir;
-  const databaseFile = path.join(tempDir, 'bench.db');
-  try {
-    log(`Seeding ${options.statements} statements into ${databaseFile}`);
-    const seeded = await seedDatabase(databaseFile, options.statements, seedProgress());
-    const seedLine = `Seeded ${seeded.statements} statements and ${seeded.signatories} signatures in ${fixed(seeded.milliseconds / 1000, 2)} s`;
-    log(seedLine);
-    const deepPage = Math.min(DEEP_PAGE, Math.ceil(seeded.statements / SEED_PER_PAGE));
-    const statementPath = `/statements/${encodeURIComponent(seeded.sampleSlug)}`;
-
-    const load = await loadTests(
-      options,
-      cleanup,
-      databaseFile,
-      tempDir,
-      seeded.sampleSlug,
-      deepPage,
-    );
-
-    log('Timing cold renders in-process (page cache emptied before each render)');
-    const cold = await measureColdRenders(databaseFile, [
-      { label: 'front page', path: '/', iterations: 1000 },
-      { label: 'statement', path: statementPath, iterations: 300 },
-      { label: `/?page=${deepPage}`, path: `/?page=${deepPage}`, iterations: 300 },
-    ]);
-
-    const machine = {
-      cores: availableParallelism(),
-      loadBefore,
-      loadAfter: loadavg()[0] ?? Number.NaN,
-    };
-    printReport(options, seedLine, machine, load, cold);
-    log(`Total time ${fixed((performance.now() - started) / 1000, 0)} s`);
-  } finally {
-    for (const child of cleanup.children) await cleanup.stop(child);
-    cleanup.now();
-  }
-}
-
-interface Machine {
-  cores: number;
-  loadBefore: number;
-  loadAfter: number;
-}
-
-function loadRow(result: LoadResult, ratio: number, note: string): string[] {
-  return [
-    result.label,
-    fixed(result.requestsPerSecond, 0),
-    String(result.p50Ms),
-    String(result.p99Ms),
-    fixed(ratio, 3),
-    fixed(result.serverCpuUsPerRequest ?? Number.NaN, 0),
-    [note, result.failures > 0 ? `${result.failures} failed` : ''].filter(Boolean).join(', '),
-  ];
-}
-
-function printReport(
-  options: Options,
-  seedLine: string,
-  machine: Machine,
-  load: { bare: LoadResult[]; project: { result: LoadResult; ratio: number }[] },
-  cold: RenderResult[],
-): void {
-  const bareMean =
-    load.bare.reduce((sum, result) => sum + result.requestsPerSecond, 0) / load.bare.length;
-  const bareRow = (index: number) => {
-    const result = load.bare[index];
-    return result
-      ? [
-          loadRow(
-            { ...result, label: `bare node:http #${index + 1}` },
-            result.requestsPerSecond / bareMean,
-            '',
-          ),
-        ]
-      : [];
-  };
-  // Rows in the order they ran, so each project row sits between the bare runs its ratio uses.
-  const loadRows = [
-    ...bareRow(0),
-    ...load.project.flatMap(({ result, ratio }, index) => [
-      loadRow(
-        result,
-        ratio,
-        index === 0
-          ? `target >= ${TARGET_CACHED_RATIO}: ${verdict(ratio >= TARGET_CACHED_RATIO)}`
-          : '',
-      ),
-      ...bareRow(index + 1),
-    ]),
-  ];
-  const coldRows = cold.map((result, index) => [
-    `${result.label} (cold)`,
-    String(result.iterations),
-    fixed(result.p50Ms, 2),
-    fixed(result.p99Ms, 2),
-    fixed(result.meanMs, 2),
-    fixed(result.maxMs, 2),
-    fixed(result.cpuMs, 2),
-    index === 0
-      ? `p99 < ${TARGET_COLD_P99_MS} ms: ${verdict(result.p99Ms < TARGET_COLD_P99_MS)}`
-      : '',
-  ]);
-  const out = [
-    '',
-    `Communiqué benchmark: ${options.statements} statements, ${options.connections} connections, ${options.durationSeconds} s per run, Node ${process.version}`,
-    seedLine,
-    `Machine: ${machine.cores} cores, 1-minute load average ${fixed(machine.loadBefore, 2)} before and ${fixed(machine.loadAfter, 2)} after the run`,
-    '',
-    'Load (autocannon). vs bare: req/s over the mean of the bare runs just before and after (bare rows: over the mean of all bare runs).',
-    'CPU us/req: CPU time the serving process used per answered request.',
-    table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'CPU us/req', 'notes'], loadRows),
-    '',
-    `Cold render (in-process, Fastify inject, page cache cleared before each render; ${WARMUP_RENDERS} unmeasured renders first)`,
-    table(
-      ['target', 'renders', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'CPU ms', 'notes'],
-      coldRows,
-    ),
-    '',
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  const plansFine = await runPageBench(options, { log, seedProgress, table });
+  if (!plansFine) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof BenchSetupError) {
+    log(error.message);
+    process.exitCode = 2;
+    return;
+  }
   if (error instanceof UsageError) {
     log(`${error.message}\nRun npm run bench -- --help for the options.`);
     process.exitCode = 2;
