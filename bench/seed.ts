@@ -244,7 +244,10 @@ export async function seedEngine(
   const handle = await openDatabase(parseDatabaseUrl(databaseUrl));
   try {
     await migrateToLatest(handle);
-    const result = await seedHandle(handle, count, onProgress, { skipSearchIndex: true });
+    const result = await seedHandle(handle, count, onProgress, {
+      skipSearchIndex: true,
+      multilingual: true,
+    });
     // Autovacuum (or SQLite's optimize) would have run on a real site; statistics steer the plans.
     if (handle.engine === 'postgres') await sql`vacuum analyze`.execute(handle.db);
     else await sql`pragma optimize`.execute(handle.db);
@@ -267,6 +270,11 @@ export interface SeedOptions {
    * takes longer than inserting the statements.
    */
   skipSearchIndex?: boolean;
+  /**
+   * One original in five in another language than English (the same words, another language
+   * tag), so listings meet originals that the language views must check for translations.
+   */
+  multilingual?: boolean;
 }
 
 interface StatementRow {
@@ -291,12 +299,21 @@ interface SignatoryRow {
   position: number;
 }
 
+const OTHER_LANGUAGES = ['es', 'fr', 'ar', 'tr', 'el', 'de'];
+
+/** An original's language: English, or with `multilingual` one in five in another language. */
+function originalLanguage(id: number, multilingual: boolean): string {
+  if (!multilingual || id % 5 !== 0) return 'en';
+  return OTHER_LANGUAGES[(id / 5) % OTHER_LANGUAGES.length] ?? 'en';
+}
+
 /** Statements `start`..`end` and their signatories, drawn from `text` in id order. */
 function generateBatch(
   text: TextGenerator,
   start: number,
   end: number,
   newest: number,
+  multilingual: boolean,
 ): { statements: StatementRow[]; signatories: SignatoryRow[] } {
   const statements: StatementRow[] = [];
   const signatories: SignatoryRow[] = [];
@@ -307,6 +324,12 @@ function generateBatch(
     // About one in twenty is a translation of the statement before it.
     const translation = id > 1 && text.chance(0.05);
     const publishedAt = new Date(newest - text.int(0, Math.floor(10 * YEAR_MS)));
+    let language = originalLanguage(id, multilingual);
+    if (translation) {
+      language = text.pick(['es', 'fr', 'ar', 'tr']);
+      // A version in its original's own language would be no translation: English instead.
+      if (language === originalLanguage(id - 1, multilingual)) language = 'en';
+    }
     statements.push({
       id,
       slug: `${slugify(title)}-${id}`,
@@ -315,7 +338,7 @@ function generateBatch(
       body_html: renderMarkdown(bodyMd),
       summary_md: summaryMd,
       summary_html: summaryMd === null ? null : renderMarkdown(summaryMd),
-      language: translation ? text.pick(['es', 'fr', 'ar', 'tr']) : 'en',
+      language,
       status: 'published',
       published_at: publishedAt,
       translation_of_id: translation ? id - 1 : null,
@@ -416,7 +439,7 @@ export async function seedHandle(
     let writing: Promise<void> = Promise.resolve();
     for (let start = 1; start <= count; start += STATEMENT_BATCH) {
       const end = Math.min(count, start + STATEMENT_BATCH - 1);
-      const batch = generateBatch(text, start, end, newest);
+      const batch = generateBatch(text, start, end, newest, options.multilingual ?? false);
       await writing;
       writing = insertBatch(trx, handle.engine, batch);
       // Handled when awaited; this only keeps a failure meanwhile from counting as unhandled.
