@@ -214,16 +214,18 @@ export async function countPublishedStatements(
   organisationId?: number,
   view?: LanguageView,
 ): Promise<number> {
+  // The organisation's signatures lead: SQLite then looks each up in an index instead of walking every statement.
   const signedBy: StatementCondition[] =
     organisationId === undefined
       ? []
       : [
           (eb) =>
-            eb.exists(
+            eb(
+              'statements.id',
+              'in',
               eb
                 .selectFrom('statement_signatories')
                 .select('statement_signatories.statement_id')
-                .whereRef('statement_signatories.statement_id', '=', 'statements.id')
                 .where('statement_signatories.organisation_id', '=', organisationId),
             ),
         ];
