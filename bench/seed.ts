@@ -231,9 +231,9 @@ async function insertOrganisations(db: Queryable, text: TextGenerator, now: Date
 }
 
 /**
- * Migrates and fills an empty database (a SQLite file or a PostgreSQL database) with a realistic
- * network of `count` statements, without the search index, and leaves it as production would have
- * it: vacuumed and analysed. The time covers all of it.
+ * Migrates and fills an empty database (a SQLite file or a PostgreSQL database) with a realistic,
+ * multilingual network of `count` statements, without the search index, and leaves it as
+ * production would have it: vacuumed and analysed. The time covers all of it.
  */
 export async function seedEngine(
   databaseUrl: string,
