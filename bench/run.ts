@@ -14,7 +14,7 @@ bytes with as many processes, then times cold renders of seven pages in-process 
 EXPLAINs their SQL (exit code 1 when a query reads every statement).
 
 Options:
-  --statements N    statements to seed (default 10000; 100000 takes about 10 minutes)
+  --statements N    statements to seed (default 10000, about 5 minutes; 100000, about 6)
   --db ENGINE       sqlite, postgres or both (default both)
   --processes LIST  server processes to measure: 1, 2 or 1,2 (default 1,2); 2 runs
                     communique serve --workers 2 against a 2-worker bare cluster
