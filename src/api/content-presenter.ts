@@ -1,4 +1,4 @@
-import { absoluteUrls } from '../feeds/absolute-urls.ts';
+import { absoluteUrls } from '../content/absolute-urls.ts';
 import type { Organisation, OrganisationSummary } from '../organisations/index.ts';
 import type { Page } from '../pages/index.ts';
 import { pagePath } from '../pages/page-service.ts';

@@ -1,8 +1,8 @@
+import { absoluteUrls } from '../content/absolute-urls.ts';
 import { textDirection } from '../site/languages.ts';
 import { organisationUrl, presentStatementSummary, statementUrl } from '../site/site-presenter.ts';
 import { localPath, prefixOfLanguage, type SiteState } from '../site/site-state.ts';
 import type { StatementListing } from '../statements/index.ts';
-import { absoluteUrls } from './absolute-urls.ts';
 import type { FeedDocument, FeedEntry } from './feed-document.ts';
 import type { FeedFormat } from './feed-format.ts';
 import { feedTitle, feedUrl } from './feed-scope.ts';
