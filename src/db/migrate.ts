@@ -13,6 +13,7 @@ import { accessTokens } from './migrations/0009-access-tokens.ts';
 import { rateLimits } from './migrations/0010-rate-limits.ts';
 import { sitemapIndexes } from './migrations/0011-sitemap-indexes.ts';
 import { listingIndexes } from './migrations/0012-listing-indexes.ts';
+import { publishedCounts } from './migrations/0013-published-counts.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -29,6 +30,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0010-rate-limits': rateLimits(),
     '0011-sitemap-indexes': sitemapIndexes(),
     '0012-listing-indexes': listingIndexes(),
+    '0013-published-counts': publishedCounts(helpers),
   };
 }
 
