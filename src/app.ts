@@ -13,6 +13,7 @@ import { CdnPurger } from './ops/cdn-purge.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
 import { AppMetrics, registerMetrics } from './ops/metrics.ts';
 import { publicCacheControl } from './ops/surrogate-keys.ts';
+import { cachedPageFastPath } from './site/cached-page-fast-path.ts';
 import { ContentNotifications } from './site/content-notifications.ts';
 import { ContentWatcher } from './site/content-watcher.ts';
 import { LanguagePrefixes } from './site/language-prefixes.ts';
@@ -101,15 +102,26 @@ export async function buildApp(
     webhooks.wake();
     purger?.changed();
   };
+  let shuttingDown = false;
+  const metrics = new AppMetrics({ handle, cache, logger });
+  const cacheControl = publicCacheControl(config.cdn);
   const { server, routes } = await createServer({
     logger,
     assetFolders: theme.assetFolders,
     trustProxy: config.trustProxy,
-    publicCacheControl: publicCacheControl(config.cdn),
+    publicCacheControl: cacheControl,
     rewriteUrl: (request) => prefixes.rewrite(request),
+    answerBeforeRouting: cachedPageFastPath({
+      cache,
+      prefixes,
+      logger,
+      trustProxy: config.trustProxy,
+      publicCacheControl: cacheControl,
+      observe: (method, route, statusCode, seconds) =>
+        metrics.observe(method, route, statusCode, seconds),
+      closing: () => shuttingDown,
+    }),
   });
-  let shuttingDown = false;
-  const metrics = new AppMetrics({ handle, cache, logger });
   registerMetrics(server, metrics, config.metricsToken);
   registerHealthRoutes(server, { handle, shuttingDown: () => shuttingDown });
   await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
@@ -31,6 +35,8 @@ export interface ServerOptions {
   publicCacheControl: string;
   /** Rewrites a request's URL before routing, e.g. to strip a language prefix. */
   rewriteUrl?: (request: IncomingMessage) => string;
+  /** Answers a request before Fastify sees it, returning true when it did (cached pages). */
+  answerBeforeRouting?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 /** A route as registered: method and URL pattern, e.g. GET /admin/statements/:id. */
@@ -100,6 +106,7 @@ function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply:
 export async function createServer(
   options: ServerOptions,
 ): Promise<{ server: FastifyInstance; routes: RouteRecord[] }> {
+  const answerBeforeRouting = options.answerBeforeRouting;
   const server = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -114,6 +121,14 @@ export async function createServer(
     genReqId: (request) => requestIdFor(request, options.trustProxy),
     frameworkErrors: sendFrameworkError,
     ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: options.rewriteUrl }),
+    ...(answerBeforeRouting === undefined
+      ? {}
+      : {
+          serverFactory: (route: (request: IncomingMessage, response: ServerResponse) => void) =>
+            createHttpServer((request, response) => {
+              if (!answerBeforeRouting(request, response)) route(request, response);
+            }),
+        }),
   });
   server.decorate('publicCacheControl', options.publicCacheControl);
   const routes: RouteRecord[] = [];

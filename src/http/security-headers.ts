@@ -12,7 +12,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 // Built once: @fastify/helmet rebuilt its middleware on every request, 15% of a cached page's CPU (bench/).
-const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['content-security-policy', CONTENT_SECURITY_POLICY],
   ['cross-origin-opener-policy', 'same-origin'],
   ['cross-origin-resource-policy', 'same-origin'],

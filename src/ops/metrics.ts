@@ -146,12 +146,19 @@ export class AppMetrics {
 
   /** Records one answered request under its route pattern, never its raw URL. */
   observeRequest(request: FastifyRequest, reply: FastifyReply): void {
-    const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
     const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
-    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+    this.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  }
+
+  /** One answered request, also for those answered before routing (src/site/cached-page-fast-path.ts). */
+  observe(method: string, route: string, statusCode: number, seconds: number): void {
     this.#requestDuration.observe(
-      { method, route, status_class: statusClass },
-      reply.elapsedTime / 1000,
+      {
+        method: KNOWN_METHODS.has(method) ? method : 'OTHER',
+        route,
+        status_class: `${Math.floor(statusCode / 100)}xx`,
+      },
+      seconds,
     );
   }
 }

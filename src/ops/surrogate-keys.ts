@@ -44,17 +44,26 @@ export function publicCacheControl(cdn: CdnConfig): string {
 // A cached page sends the same keys on every hit: join them once per page.
 const joinedKeys = new WeakMap<readonly string[], { surrogateKey: string; cacheTag: string }>();
 
+/** The two header values of a page's keys, joined once per page. */
+export function joinSurrogateKeys(keys: readonly string[]): {
+  surrogateKey: string;
+  cacheTag: string;
+} {
+  let values = joinedKeys.get(keys);
+  if (values === undefined) {
+    values = { surrogateKey: keys.join(' '), cacheTag: keys.join(',') };
+    joinedKeys.set(keys, values);
+  }
+  return values;
+}
+
 /**
  * Fastly and Varnish read space-separated `Surrogate-Key`; Cloudflare and Akamai read
  * comma-separated `Cache-Tag`: both carry the same keys.
  */
 export function setSurrogateKeys(reply: FastifyReply, keys: readonly string[]): void {
   if (keys.length === 0) return;
-  let values = joinedKeys.get(keys);
-  if (values === undefined) {
-    values = { surrogateKey: keys.join(' '), cacheTag: keys.join(',') };
-    joinedKeys.set(keys, values);
-  }
+  const values = joinSurrogateKeys(keys);
   reply.header('surrogate-key', values.surrogateKey);
   reply.header('cache-tag', values.cacheTag);
 }

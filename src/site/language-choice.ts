@@ -1,8 +1,11 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { requestLanguage } from './language-prefixes.ts';
 import { localPath, prefixOfLanguage, type SiteStateStore } from './site-state.ts';
 
 export const LANGUAGE_COOKIE = 'communique_lang';
+/** The default-language front page answers by Accept-Language and the language cookie. */
+export const FRONT_PAGE_VARY = 'Accept-Language, Cookie';
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -40,6 +43,17 @@ export function preferredLanguage(
   return undefined;
 }
 
+/** The language a first visit to the front page is sent to, or undefined to show the default one. */
+export function firstVisitLanguage(
+  headers: IncomingHttpHeaders,
+  languages: string[],
+  defaultLanguage: string,
+): string | undefined {
+  if (cookieValue(headers.cookie, LANGUAGE_COOKIE) !== undefined) return undefined;
+  const preferred = preferredLanguage(headers['accept-language'], languages);
+  return preferred === defaultLanguage ? undefined : preferred;
+}
+
 /** An explicit language choice is remembered; only a first visit to / follows Accept-Language. */
 export function registerLanguageChoice(server: FastifyInstance, store: SiteStateStore): void {
   server.get<{ Params: { code: string }; Querystring: { next?: string } }>(
@@ -71,11 +85,11 @@ export function registerLanguageChoice(server: FastifyInstance, store: SiteState
   server.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' || request.url !== '/' || requestLanguage(request) !== undefined)
       return;
-    reply.header('vary', 'Accept-Language, Cookie');
+    reply.header('vary', FRONT_PAGE_VARY);
     if (cookieValue(request.headers.cookie, LANGUAGE_COOKIE) !== undefined) return;
     const state = await store.get();
-    const preferred = preferredLanguage(request.headers['accept-language'], state.languages);
-    if (preferred === undefined || preferred === state.defaultLanguage) return;
+    const preferred = firstVisitLanguage(request.headers, state.languages, state.defaultLanguage);
+    if (preferred === undefined) return;
     reply.header('cache-control', 'private, no-cache');
     return reply.redirect(localPath({ prefix: prefixOfLanguage(state, preferred) }, '/'), 302);
   });

@@ -8,13 +8,26 @@ type Tagged = IncomingMessage & { [LANGUAGE]?: string };
 /** Knows the site's language prefixes (/es, /ar …) and strips them before routing. */
 export class LanguagePrefixes {
   #byPrefix = new Map<string, string>();
+  #languages: string[] = [];
+  #defaultLanguage = '';
 
   update(languages: string[], defaultLanguage: string): void {
+    this.#languages = languages;
+    this.#defaultLanguage = defaultLanguage;
     this.#byPrefix = new Map(
       languages
         .filter((language) => language !== defaultLanguage)
         .map((language) => [language.toLowerCase(), language]),
     );
+  }
+
+  /** The site's languages as last loaded, for decisions made before routing. */
+  get languages(): string[] {
+    return this.#languages;
+  }
+
+  get defaultLanguage(): string {
+    return this.#defaultLanguage;
   }
 
   /** The URL without its language prefix, remembering the language on the request; other URLs pass through. */
@@ -32,5 +45,10 @@ export class LanguagePrefixes {
 
 /** The language the URL asked for, or undefined for the default language. */
 export function requestLanguage(request: FastifyRequest): string | undefined {
-  return (request.raw as Tagged)[LANGUAGE];
+  return rawRequestLanguage(request.raw);
+}
+
+/** The same, on a request not yet routed (after `rewrite`). */
+export function rawRequestLanguage(request: IncomingMessage): string | undefined {
+  return (request as Tagged)[LANGUAGE];
 }

@@ -6,6 +6,8 @@ export interface CachedPage {
   etag: string;
   /** What the page shows, as surrogate keys a CDN can purge by (see src/ops/surrogate-keys.ts). */
   surrogateKeys: readonly string[];
+  /** The route pattern that rendered it; set on site pages, which a hit may answer before routing. */
+  route?: string;
 }
 
 /** How the cache has done since start, for metrics. */
@@ -38,6 +40,19 @@ export class PageCache {
     // Re-inserting marks the entry as most recently used.
     this.#entries.delete(url);
     this.#entries.set(url, entry);
+    return entry;
+  }
+
+  /**
+   * A site page for answering before routing, counted as a hit when found; a miss is not counted,
+   * since the routed request that follows looks the page up again.
+   */
+  getSitePage(key: string): CachedPage | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.route === undefined) return undefined;
+    this.#hits += 1;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     return entry;
   }
 
@@ -74,6 +89,11 @@ export class PageCache {
       capacity: this.#capacity,
     };
   }
+}
+
+/** The cache key of a site page: its language (from the URL prefix) and its normalised URL. */
+export function sitePageKey(language: string | undefined, url: string): string {
+  return `${language ?? ''}|${pageCacheKey(url)}`;
 }
 
 /** One cache entry per page whatever else is in the query string, so `?utm_source=…` cannot flood the cache. */

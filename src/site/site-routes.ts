@@ -29,7 +29,7 @@ import { registerLanguageChoice } from './language-choice.ts';
 import { requestLanguage } from './language-prefixes.ts';
 import { buildLayoutContext, type PageContext } from './layout-context.ts';
 import { newsArticleJsonLd } from './news-article-json-ld.ts';
-import { type CachedPage, type PageCache, pageCacheKey } from './page-cache.ts';
+import { type CachedPage, type PageCache, sitePageKey } from './page-cache.ts';
 import { DESCRIPTION_LENGTH } from './page-metadata.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { plainText } from './plain-text.ts';
@@ -104,14 +104,17 @@ export async function registerSiteRoutes(
     reply: FastifyReply,
     render: () => Promise<Rendered>,
   ) => {
-    const key = `${requestLanguage(request) ?? ''}|${pageCacheKey(request.url)}`;
+    const key = sitePageKey(requestLanguage(request), request.url);
     let page: CachedPage | undefined = cache.get(key);
     if (page === undefined) {
       const generation = cache.generation;
       const rendered = await render();
       if (rendered.location !== undefined)
         return reply.redirect(rendered.location, rendered.status);
-      page = toCachedPage(rendered.status, rendered.html, undefined, rendered.keys);
+      page = {
+        ...toCachedPage(rendered.status, rendered.html, undefined, rendered.keys),
+        route: request.routeOptions.url,
+      };
       if (rendered.status === 200) cache.set(key, page, generation);
     }
     return sendPage(request, reply, page);
