@@ -3,6 +3,7 @@ import { PublicError } from '../http/public-error.ts';
 import { LISTING_KEY, listingKeys, surrogateKeys } from '../ops/surrogate-keys.ts';
 import {
   countPublishedBetween,
+  countPublishedInPeriods,
   listPublishedBetween,
   publishedRange,
 } from '../statements/index.ts';
@@ -14,6 +15,9 @@ import { pluralLabel } from './plural-label.ts';
 import { presentStatementSummary } from './site-presenter.ts';
 import type { SiteDependencies } from './site-routes.ts';
 import { formatLabel, localPath, type SiteState } from './site-state.ts';
+
+// Newest first, as the year page lists them.
+const MONTHS = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
 
 type Rendered = { status: number; html: string; keys: readonly string[] };
 type Serve = (
@@ -39,6 +43,10 @@ export function registerArchiveRoutes(
       countPublishedBetween(db, from, to, state.view),
     );
 
+  // A page's periods counted together: two queries instead of two or three per period.
+  const countPeriods = (state: SiteState, key: string, periods: { from: Date; to: Date }[]) =>
+    state.counts.get(key, () => countPublishedInPeriods(db, periods, state.view));
+
   const parseYear = (raw: string, state: SiteState) => {
     if (!/^\d{4}$/.test(raw)) throw notFound(state);
     return Number(raw);
@@ -49,22 +57,26 @@ export function registerArchiveRoutes(
       const state = await store.get(requestLanguage(request));
       const { timezone, language } = state.settings;
       const range = await publishedRange(db);
-      const years = [];
+      const years: { label: string; url: string; count: string }[] = [];
       if (range !== null) {
-        for (
-          let year = yearInZone(range.last, timezone);
-          year >= yearInZone(range.first, timezone);
-          year -= 1
-        ) {
-          const { from, to } = periodBounds(timezone, year, null);
-          const count = await countBetween(state, from, to);
+        const newest = yearInZone(range.last, timezone);
+        const all = [];
+        for (let year = newest; year >= yearInZone(range.first, timezone); year -= 1)
+          all.push(year);
+        const counts = await countPeriods(
+          state,
+          `years ${all.join(',')}`,
+          all.map((year) => periodBounds(timezone, year, null)),
+        );
+        all.forEach((year, index) => {
+          const count = counts[index] ?? 0;
           if (count > 0)
             years.push({
               label: String(year),
               url: localPath(state, `/archive/${year}`),
               count: pluralLabel(state.labels, 'archive_count', count, language),
             });
-        }
+        });
       }
       const title = state.labels.archive_title ?? 'Archive';
       const html = theme.render('archive', {
@@ -88,9 +100,13 @@ export function registerArchiveRoutes(
       const { timezone, language } = state.settings;
       const year = parseYear(request.params.year, state);
       const months = [];
-      for (let month = 12; month >= 1; month -= 1) {
-        const { from, to } = periodBounds(timezone, year, month);
-        const count = await countBetween(state, from, to);
+      const counts = await countPeriods(
+        state,
+        `months of ${year}`,
+        MONTHS.map((month) => periodBounds(timezone, year, month)),
+      );
+      for (const [index, month] of MONTHS.entries()) {
+        const count = counts[index] ?? 0;
         if (count > 0) {
           months.push({
             label: monthName(year, month, language),

@@ -2,14 +2,14 @@
 const CAPACITY = 5000;
 
 /**
- * Counts of published statements for one content version and language, each read once: at
- * 100,000 statements recounting them made the archive's cold render take 100 ms.
+ * Counts of published statements for one content version and language (a count, or a page's
+ * list of them), each read once per version.
  */
 export class PublishedCounts {
-  readonly #counts = new Map<string, Promise<number>>();
+  readonly #counts = new Map<string, Promise<number | number[]>>();
 
-  get(key: string, count: () => Promise<number>): Promise<number> {
-    let value = this.#counts.get(key);
+  get<Count extends number | number[]>(key: string, count: () => Promise<Count>): Promise<Count> {
+    let value = this.#counts.get(key) as Promise<Count> | undefined;
     if (value === undefined) {
       if (this.#counts.size >= CAPACITY) this.#counts.clear();
       const counting = count();

@@ -12,6 +12,7 @@ export {
 export {
   countAllStatements,
   countPublishedBetween,
+  countPublishedInPeriods,
   countPublishedStatements,
   findNeighbours,
   findPublishedStatementBySlug,

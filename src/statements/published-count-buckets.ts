@@ -58,19 +58,15 @@ export function periodBuckets(
 }
 
 interface CountRow {
+  part: number | string;
   language: string;
   published: number | string;
   originals: number | string;
   translated: number | string;
 }
 
-/** The statements `view` shows (every published one without a view) in the buckets, summed. */
-export async function countKept(
-  db: Queryable,
-  ranges: BucketRange[],
-  view: LanguageView | undefined,
-): Promise<number> {
-  const inRanges = sql.join(
+const inBuckets = (ranges: BucketRange[]) =>
+  sql.join(
     ranges.map((range) =>
       range.to === undefined
         ? sql`bucket = ${range.from}`
@@ -78,24 +74,57 @@ export async function countKept(
     ),
     sql` or `,
   );
-  const { rows } = await sql<CountRow>`select language, sum(published) as published,
-      sum(originals) as originals, sum(translated) as translated
-    from published_counts where ${inRanges} group by language`.execute(db);
-  let published = 0;
-  let originals = 0;
-  let own = 0;
-  let ownOriginals = 0;
-  let translatedInto = 0;
+
+/** The statements `view` shows (every published one without a view) in the buckets, summed. */
+export async function countKept(
+  db: Queryable,
+  ranges: BucketRange[],
+  view: LanguageView | undefined,
+): Promise<number> {
+  const [count] = await countKeptByPart(db, [ranges], view);
+  return count ?? 0;
+}
+
+/** Like `countKept` for several disjoint sets of buckets at once (the months of a year): one query. */
+export async function countKeptByPart(
+  db: Queryable,
+  parts: BucketRange[][],
+  view: LanguageView | undefined,
+): Promise<number[]> {
+  const counts = parts.map(() => 0);
+  const asked = parts.flatMap((ranges, part) => (ranges.length === 0 ? [] : [{ ranges, part }]));
+  if (asked.length === 0) return counts;
+  const part = sql`case ${sql.join(
+    asked.map(({ ranges, part }) => sql`when ${inBuckets(ranges)} then ${sql.lit(part)}`),
+    sql` `,
+  )} end`;
+  const { rows } = await sql<CountRow>`select ${part} as part, language,
+      sum(published) as published, sum(originals) as originals, sum(translated) as translated
+    from published_counts where ${inBuckets(asked.flatMap(({ ranges }) => ranges))}
+    group by 1, language`.execute(db);
+  const totals = parts.map(() => ({
+    published: 0,
+    originals: 0,
+    own: 0,
+    ownOriginals: 0,
+    into: 0,
+  }));
   for (const row of rows) {
-    published += Number(row.published);
-    originals += Number(row.originals);
+    const total = totals[Number(row.part)];
+    if (total === undefined) continue;
+    total.published += Number(row.published);
+    total.originals += Number(row.originals);
     if (row.language === view?.language) {
-      own = Number(row.published);
-      ownOriginals = Number(row.originals);
-      translatedInto = Number(row.translated);
+      total.own = Number(row.published);
+      total.ownOriginals = Number(row.originals);
+      total.into = Number(row.translated);
     }
   }
-  if (view === undefined) return published;
-  // Originals in other languages, less those translated into this one, show in its place.
-  return view.includeUntranslated ? own + originals - ownOriginals - translatedInto : own;
+  return totals.map((total) => {
+    if (view === undefined) return total.published;
+    // Originals in other languages, less those translated into this one, show in its place.
+    return view.includeUntranslated
+      ? total.own + total.originals - total.ownOriginals - total.into
+      : total.own;
+  });
 }
