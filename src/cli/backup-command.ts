@@ -3,10 +3,17 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
-import { backupDatabase, restoreBackup, verifyBackupFile } from '../db/snapshot/index.ts';
+import {
+  assessSchemaLevel,
+  backupDatabase,
+  readBackupHeader,
+  restoreBackup,
+  verifyBackupFile,
+} from '../db/snapshot/index.ts';
 import { CliError } from './cli-error.ts';
 import {
   describeChecksum,
+  describeSchemaChanges,
   explainFailures,
   requireExistingSource,
   sayKeyMaterialNote,
@@ -14,7 +21,6 @@ import {
   snapshotProgress,
   totalRows,
 } from './copy-command.ts';
-import { openMigratedDatabase } from './open-database.ts';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -75,11 +81,15 @@ export async function restoreCommand(file: string, options: { force?: boolean })
     throw new CliError(`${source} is a folder, not a backup file.`, 2);
   const started = performance.now();
   const progress = snapshotProgress();
-  // A damaged or tampered file is refused before the database is even opened.
+  // A newer schema, then a damaged or tampered file, is refused before the database is even opened.
+  const header = await explainFailures(() => readBackupHeader(source));
+  await explainFailures(async () =>
+    assessSchemaLevel(source, header.migrations, 'upgrade Communiqué first.'),
+  );
   await explainFailures(() => verifyBackupFile(source, progress));
-  const { handle, applied } = await openMigratedDatabase();
+  // Not migrated here: the restore migrates it in its own transaction, first to the backup's schema.
+  const handle = await openDatabase(loadConfig().database);
   try {
-    if (applied.length > 0) say(`Schema updated: ${applied.join(', ')}`);
     const report = await explainFailures(() =>
       restoreBackup(handle, source, {
         force: options.force === true,
@@ -89,6 +99,7 @@ export async function restoreCommand(file: string, options: { force?: boolean })
     say(
       `Restored ${totalRows(report.checksum).toLocaleString('en')} rows in ${report.checksum.tables.length} tables from ${source} (taken ${report.header.created_at} on ${report.header.engine}) into ${handle.description} in ${seconds(started)}; counts and checksum verified.`,
     );
+    for (const line of describeSchemaChanges(report, 'backup')) say(line);
     if (report.replacedRows > 0)
       say(
         `Replaced the ${report.replacedRows.toLocaleString('en')} rows the database held before.`,

@@ -8,6 +8,7 @@ import {
   countSealedSecrets,
   SnapshotError,
   type SnapshotProgress,
+  type WriteReport,
 } from '../db/snapshot/index.ts';
 import { CliError } from './cli-error.ts';
 
@@ -27,6 +28,8 @@ const PHASE_LABELS: Record<string, string> = {
   read: 'Reading',
   check: 'Checking the file',
   index: 'Rebuilding the search index',
+  migrate: "Bringing the target's schema to the source's",
+  upgrade: 'Migrating the target to the latest schema',
   verify: 'Verifying what was written',
 };
 
@@ -68,6 +71,18 @@ export function describeChecksum(checksum: ContentChecksum): string[] {
     ),
     `Checksum (SHA-256 of every copied row): ${checksum.sha256}`,
   ];
+}
+
+/** How the target's schema moved: to the source's level for the rows, then to the latest. */
+export function describeSchemaChanges(report: WriteReport, source: string): string[] {
+  const lines: string[] = [];
+  if (report.preparedWith.length > 0)
+    lines.push(
+      `Schema ${report.preparedDown ? 'taken back' : 'brought'} to the ${source}'s level, ${report.sourceLevel}, to take its rows: ${report.preparedWith.join(', ')}`,
+    );
+  if (report.upgradedWith.length > 0)
+    lines.push(`Then migrated to the latest schema: ${report.upgradedWith.join(', ')}`);
+  return lines;
 }
 
 export function totalRows(checksum: ContentChecksum): number {
@@ -148,8 +163,7 @@ export async function copyCommand(options: CopyOptions): Promise<void> {
       const applied = await migrateToLatest(source);
       if (applied.length > 0) say(`Source schema updated: ${applied.join(', ')}`);
     }
-    const applied = await migrateToLatest(target);
-    if (applied.length > 0) say(`Target schema updated: ${applied.join(', ')}`);
+    // The target is migrated inside the copy's transaction: to the source's schema, then the latest.
     const started = performance.now();
     const report = await explainFailures(() =>
       copyDatabase(source, target, {
@@ -160,6 +174,7 @@ export async function copyCommand(options: CopyOptions): Promise<void> {
     say(
       `Copied ${totalRows(report.checksum).toLocaleString('en')} rows in ${report.checksum.tables.length} tables from ${source.description} to ${target.description} in ${seconds(started)}; counts and checksum verified on the target.`,
     );
+    for (const line of describeSchemaChanges(report, 'source')) say(line);
     if (report.replacedRows > 0)
       say(`Replaced the ${report.replacedRows.toLocaleString('en')} rows the target held before.`);
     for (const line of describeChecksum(report.checksum)) say(line);

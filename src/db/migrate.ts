@@ -1,6 +1,6 @@
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
 import type { DatabaseHandle } from './connect.ts';
-import type { DialectHelpers } from './dialect.ts';
+import { type DialectHelpers, dialectHelpers } from './dialect.ts';
 import { initialSchema } from './migrations/0001-initial-schema.ts';
 import { accountsAndAudit } from './migrations/0002-accounts-and-audit.ts';
 import { statementWorkflow } from './migrations/0003-statement-workflow.ts';
@@ -41,21 +41,56 @@ export class MigrationError extends Error {
   }
 }
 
-/** Brings the schema up to date; returns the names of the migrations it applied. */
-export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+/** Where migrations run: a database, or one of its connections inside an open transaction. */
+export type MigrationTarget = Pick<DatabaseHandle, 'db' | 'helpers' | 'description'>;
+
+/** The name of every migration this Communiqué knows, oldest first. */
+export function knownMigrations(): string[] {
+  // Names do not depend on the engine; SQLite's helpers are only needed to build the list.
+  return Object.keys(allMigrations(dialectHelpers('sqlite')));
+}
+
+async function runMigrator(
+  target: MigrationTarget,
+  insideTransaction: boolean,
+  run: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<string[]> {
   const migrator = new Migrator({
-    db: handle.db,
-    provider: { getMigrations: async () => allMigrations(handle.helpers) },
+    db: target.db,
+    provider: { getMigrations: async () => allMigrations(target.helpers) },
     migrationTableName: 'communique_migrations',
     migrationLockTableName: 'communique_migration_lock',
+    // The caller's transaction holds every change, so its commit or rollback decides.
+    disableTransactions: insideTransaction,
   });
-  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  const { error, results }: MigrationResultSet = await run(migrator);
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MigrationError(`Migration ${failed} failed on ${handle.description}: ${reason}`);
+    throw new MigrationError(`Migration ${failed} failed on ${target.description}: ${reason}`);
   }
   return (results ?? [])
     .filter((result) => result.status === 'Success')
     .map((result) => result.migrationName);
+}
+
+/** Brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  return runMigrator(handle, false, (migrator) => migrator.migrateToLatest());
+}
+
+/**
+ * Migrates up or down until `level` is the last migration applied; returns the names of the
+ * migrations run. With `insideTransaction`, `target.db` is a connection in an open transaction.
+ */
+export async function migrateTo(
+  target: MigrationTarget,
+  level: string,
+  options: { insideTransaction?: boolean } = {},
+): Promise<string[]> {
+  if (!knownMigrations().includes(level))
+    throw new MigrationError(`There is no migration ${level} in this Communiqué.`);
+  return runMigrator(target, options.insideTransaction === true, (migrator) =>
+    migrator.migrateTo(level),
+  );
 }

@@ -134,20 +134,29 @@ export async function readBackupHeader(file: string): Promise<BackupHeader> {
   }
 }
 
-/** The file's tables as snapshot tables; a table this Communiqué does not copy is refused. */
+/**
+ * The file's tables as snapshot tables. A backup of an older schema holds fewer tables, but each
+ * is one this Communiqué copies, in copy order; any other is refused.
+ */
 function backupTables(file: string, header: BackupHeader): SnapshotTable[] {
-  const names = header.tables.map((table) => table.name);
-  const expected = COPIED_TABLES.map((entry) => entry.name);
-  if (names.join(',') !== expected.join(','))
-    throw new SnapshotError(
-      `${file} holds the tables ${names.join(', ')}, but this Communiqué copies ${expected.join(', ')}; it was made by another version.`,
-    );
-  return header.tables.map((table, index) => ({
-    // biome-ignore lint/style/noNonNullAssertion: the names were just checked to match one for one
-    entry: COPIED_TABLES[index]!,
-    columns: table.columns.map((name) => ({ name, text: false })),
-    rows: table.rows,
-  }));
+  const positions = new Map(COPIED_TABLES.map((entry, index) => [entry.name as string, index]));
+  let previous = -1;
+  return header.tables.map((table) => {
+    const position = positions.get(table.name) ?? -1;
+    const entry = COPIED_TABLES[position];
+    if (entry === undefined)
+      throw new SnapshotError(
+        `${file} holds a table ${table.name}, which this Communiqué does not copy; it was made by another version.`,
+      );
+    if (position <= previous)
+      throw new SnapshotError(`${file} has a damaged header: table ${table.name} is out of order.`);
+    previous = position;
+    return {
+      entry,
+      columns: table.columns.map((name) => ({ name, text: false })),
+      rows: table.rows,
+    };
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 export { type BackupHeader, readBackupHeader, verifyBackupFile } from './backup-file.ts';
 export type { ContentChecksum, TableChecksum } from './content-checksum.ts';
+export { assessSchemaLevel, type SchemaLevel } from './schema-level.ts';
 export { SnapshotError } from './snapshot-error.ts';
 export {
   type BackupReport,

@@ -6,16 +6,19 @@ import {
   readBackupHeader,
   writeBackupFile,
 } from './backup-file.ts';
-import { readAppliedMigrations } from './schema-info.ts';
+import { assessSchemaLevel } from './schema-level.ts';
 import { type SnapshotProgress, withDatabaseSnapshot } from './snapshot-reader.ts';
-import { checkMigrations, type WriteReport, writeSnapshot } from './snapshot-writer.ts';
+import { type WriteReport, writeSnapshot } from './snapshot-writer.ts';
 
 export interface CopyReport extends WriteReport {
   /** Tables in the source that this Communiqué does not know, and so did not copy. */
   unknownTables: string[];
 }
 
-/** Copies every copied table from a snapshot of `source` into the migrated `target`, all or nothing. */
+/**
+ * Copies every copied table from a snapshot of `source` into `target`, all or nothing; the target
+ * takes the rows at the source's schema and is then migrated to the latest.
+ */
 export async function copyDatabase(
   source: DatabaseHandle,
   target: DatabaseHandle,
@@ -24,7 +27,6 @@ export async function copyDatabase(
   return withDatabaseSnapshot(source, async (snapshot) => {
     const report = await writeSnapshot(target, snapshot, {
       force: options.force,
-      olderSourceAdvice: `Bring it up to date first (communique migrate with DATABASE_URL set to it), or pass --migrate-source.`,
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
     return { ...report, unknownTables: snapshot.unknownTables };
@@ -49,9 +51,9 @@ export async function backupDatabase(
 }
 
 /**
- * Restores a backup file into the migrated `target`, all or nothing: the rows must add up to the
- * header's counts and checksum before the transaction commits. (`verifyBackupFile` checks a file
- * without a database.)
+ * Restores a backup file into `target`, all or nothing: the target takes the rows at the backup's
+ * schema and is then migrated to the latest; the rows must add up to the header's counts and
+ * checksum before the transaction commits. (`verifyBackupFile` checks a file without a database.)
  */
 export async function restoreBackup(
   target: DatabaseHandle,
@@ -59,19 +61,11 @@ export async function restoreBackup(
   options: { force: boolean; onProgress?: SnapshotProgress },
 ): Promise<WriteReport & { header: BackupHeader }> {
   const header = await readBackupHeader(file);
-  const olderSourceAdvice =
-    'Restore it with the Communiqué version that made it, then upgrade that site.';
-  // The schema is compared before the file is read through, so a wrong version fails at once.
-  checkMigrations(
-    { description: file, migrations: header.migrations },
-    target,
-    await readAppliedMigrations(target.db, target.engine),
-    olderSourceAdvice,
-  );
+  // The schema is checked before the file is read through, so a newer one fails at once.
+  assessSchemaLevel(file, header.migrations, 'upgrade Communiqué first.');
   const report = await writeSnapshot(target, backupSource(file, header), {
     force: options.force,
     expected: headerChecksum(header),
-    olderSourceAdvice,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
   return { ...report, header };

@@ -9,6 +9,7 @@ import {
   TableHasher,
 } from './content-checksum.ts';
 import { type ColumnInfo, listTables, readAppliedMigrations, readColumns } from './schema-info.ts';
+import { assessSchemaLevel } from './schema-level.ts';
 import { SnapshotError } from './snapshot-error.ts';
 import {
   COPIED_TABLES,
@@ -120,19 +121,25 @@ export async function checksumTables(
   return combineChecksums(checksums);
 }
 
-/** The copied tables of a database as they are now, with their columns and row counts. */
+/**
+ * The copied tables of a database as they are now, with their columns and row counts. At the
+ * latest schema (`complete`) every copied table must be there; an older schema lacks the newer ones.
+ */
 export async function describeTables(
   db: Queryable,
   engine: Engine,
   description: string,
+  options: { complete: boolean },
 ): Promise<{ tables: SnapshotTable[]; unknownTables: string[] }> {
   const present = new Set(await listTables(db, engine));
   const tables: SnapshotTable[] = [];
   for (const entry of COPIED_TABLES) {
-    if (!present.has(entry.name))
+    if (!present.has(entry.name)) {
+      if (!options.complete) continue;
       throw new SnapshotError(
-        `${description} has no table ${entry.name}: its schema is older than this Communiqué; run communique migrate on it first.`,
+        `${description} has no table ${entry.name}, which its schema should have; run communique migrate on it first.`,
       );
+    }
     const columns = await readColumns(db, engine, entry.name);
     const counted = await sql<{ count: number | string }>`select count(*) as count
       from ${sql.table(entry.name)}`.execute(db);
@@ -165,7 +172,19 @@ export async function withDatabaseSnapshot<T>(
         throw new SnapshotError(
           `${handle.description} has no Communiqué schema (no migrations applied).`,
         );
-      const { tables, unknownTables } = await describeTables(db, handle.engine, handle.description);
+      const { atLatest } = assessSchemaLevel(
+        handle.description,
+        migrations,
+        'upgrade Communiqué first.',
+      );
+      const { tables, unknownTables } = await describeTables(
+        db,
+        handle.engine,
+        handle.description,
+        {
+          complete: atLatest,
+        },
+      );
       const snapshot: DatabaseSnapshot = {
         description: handle.description,
         engine: handle.engine,

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { searchAdapter } from '../../search/index.ts';
 import type { DatabaseHandle } from '../connect.ts';
-import type { Queryable } from '../database.ts';
+import type { Database, Queryable } from '../database.ts';
 import type { Engine } from '../dialect.ts';
+import { type MigrationTarget, migrateTo } from '../migrate.ts';
 import {
   type ContentChecksum,
   combineChecksums,
@@ -10,7 +11,8 @@ import {
   type TableChecksum,
   TableHasher,
 } from './content-checksum.ts';
-import { readAppliedMigrations } from './schema-info.ts';
+import { listTables, readAppliedMigrations } from './schema-info.ts';
+import { assessSchemaLevel, sameLevel } from './schema-level.ts';
 import { SnapshotError } from './snapshot-error.ts';
 import {
   checksumTables,
@@ -20,7 +22,7 @@ import {
   type SnapshotSource,
   type SnapshotTable,
 } from './snapshot-reader.ts';
-import { COPIED_TABLES, EPHEMERAL_TABLES } from './table-order.ts';
+import { COPIED_TABLES, EPHEMERAL_TABLES, TRIGGER_KEPT_TABLES } from './table-order.ts';
 
 // Bound parameters per INSERT: under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMETERS = 30_000;
@@ -30,8 +32,6 @@ export interface WriteOptions {
   force: boolean;
   /** What the rows must add up to, e.g. a backup file's header. */
   expected?: ContentChecksum;
-  /** Advice appended when the source's schema is older than the target's. */
-  olderSourceAdvice: string;
   onProgress?: SnapshotProgress;
 }
 
@@ -39,31 +39,18 @@ export interface WriteReport {
   checksum: ContentChecksum;
   /** Rows that were in the target before and were replaced (with force). */
   replacedRows: number;
+  /** The schema the rows were written at: the source's. */
+  sourceLevel: string;
+  /** Migrations run first, to bring the target to the source's schema. */
+  preparedWith: string[];
+  /** Whether those were reverted, the target being ahead of the source. */
+  preparedDown: boolean;
+  /** Migrations run once the rows were in, to bring the target up to date. */
+  upgradedWith: string[];
 }
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Refuses a source whose schema is not exactly the target's. */
-export function checkMigrations(
-  source: Pick<SnapshotSource, 'description' | 'migrations'>,
-  target: DatabaseHandle,
-  targetMigrations: string[],
-  olderSourceAdvice: string,
-): void {
-  const known = new Set(targetMigrations);
-  const newer = source.migrations.filter((name) => !known.has(name));
-  if (newer.length > 0)
-    throw new SnapshotError(
-      `${source.description} has a newer schema than this Communiqué knows (migration ${newer.join(', ')}); upgrade Communiqué first. Nothing was written.`,
-    );
-  const have = new Set(source.migrations);
-  const older = targetMigrations.filter((name) => !have.has(name));
-  if (older.length > 0)
-    throw new SnapshotError(
-      `${source.description} has an older schema than ${target.description} (it lacks migration ${older.join(', ')}). ${olderSourceAdvice} Nothing was written.`,
-    );
 }
 
 function checkColumns(source: SnapshotTable, target: SnapshotTable): void {
@@ -80,11 +67,25 @@ function checkColumns(source: SnapshotTable, target: SnapshotTable): void {
     );
 }
 
-async function emptyTables(db: Queryable, engine: Engine): Promise<void> {
-  const names = [...EPHEMERAL_TABLES, ...COPIED_TABLES.map((table) => table.name).reverse()];
+/** The tables of a site, among those that exist at the database's schema. */
+function siteTables(existing: readonly string[], order: 'copy' | 'reverse'): string[] {
+  const copied = COPIED_TABLES.map((table) => table.name as string);
+  const names =
+    order === 'copy'
+      ? [...copied, ...EPHEMERAL_TABLES]
+      : [...EPHEMERAL_TABLES, ...copied.reverse()];
+  return names.filter((name) => existing.includes(name));
+}
+
+async function emptyTables(db: Queryable, engine: Engine, existing: string[]): Promise<void> {
+  const names = siteTables(existing, 'reverse');
+  if (names.length === 0) return;
   if (engine === 'postgres') {
-    // One truncate fires no row triggers; cascade takes the search index along.
-    await sql`truncate table ${sql.join(names.map((name) => sql.table(name)))} cascade`.execute(db);
+    // One truncate fires no row triggers, so the tables they keep are truncated with it.
+    const kept = TRIGGER_KEPT_TABLES.filter((name) => existing.includes(name));
+    await sql`truncate table ${sql.join(
+      [...names, ...kept].map((name) => sql.table(name)),
+    )} cascade`.execute(db);
     return;
   }
   for (const name of names) await sql`delete from ${sql.table(name)}`.execute(db);
@@ -165,34 +166,118 @@ async function resetSequences(
 }
 
 /**
- * Writes a snapshot into an already migrated target in one transaction: refuses a target with
- * content unless `force`, inserts in foreign-key order, then reads everything back and rolls
- * back unless the counts and checksum match what was read from the source (and `expected`).
+ * The connection as the code writing inside the transaction must see it. Kysely marks only the
+ * transactions it begins, and the search index rebuild begins its own unless it is inside one.
+ */
+function markedAsTransaction(connection: Kysely<Database>): Kysely<Database> {
+  return new Proxy(connection, {
+    get(target, property) {
+      if (property === 'isTransaction') return true;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Runs `work` in one transaction on one connection. It is begun by hand, not by Kysely's
+ * transaction(), so that migrations can run inside it: Kysely's migrator refuses a SQLite
+ * transaction, and on a bare connection it begins none when told not to. `work` writes through
+ * `trx` and migrates through `connection`, the same connection unmarked.
+ */
+async function withWriteTransaction<T>(
+  target: DatabaseHandle,
+  work: (trx: Kysely<Database>, connection: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return target.db.connection().execute(async (connection) => {
+    // SQLite: take the write lock at once, as Kysely's transactions here do.
+    await sql.raw(target.engine === 'sqlite' ? 'begin immediate' : 'begin').execute(connection);
+    try {
+      const result = await work(markedAsTransaction(connection), connection);
+      await sql.raw('commit').execute(connection);
+      return result;
+    } catch (error) {
+      await sql
+        .raw('rollback')
+        .execute(connection)
+        .catch(() => {});
+      throw error;
+    }
+  });
+}
+
+/** Migrates inside the write transaction; a failure rolls everything back. */
+async function migrateInside(target: MigrationTarget, level: string): Promise<string[]> {
+  try {
+    return await migrateTo(target, level, { insideTransaction: true });
+  } catch (error) {
+    throw new SnapshotError(
+      `${reason(error)} The transaction was rolled back; nothing was written.`,
+    );
+  }
+}
+
+/** The target's tables at the source's schema must be the source's, with the same columns. */
+function matchTables(
+  source: SnapshotSource,
+  target: DatabaseHandle,
+  targetTables: SnapshotTable[],
+  level: string,
+): void {
+  const targetByName = new Map(targetTables.map((table) => [table.entry.name, table]));
+  for (const table of source.tables) {
+    const counterpart = targetByName.get(table.entry.name);
+    if (counterpart === undefined)
+      throw new SnapshotError(
+        `${target.description} has no table ${table.entry.name} at schema ${level}, which ${source.description} holds. Nothing was written.`,
+      );
+    checkColumns(table, counterpart);
+  }
+  const sourceNames = new Set(source.tables.map((table) => table.entry.name));
+  const missing = targetTables.filter((table) => !sourceNames.has(table.entry.name));
+  if (missing.length > 0)
+    throw new SnapshotError(
+      `${source.description} lacks table ${missing.map((table) => table.entry.name).join(', ')}, which schema ${level} has. Nothing was written.`,
+    );
+}
+
+/**
+ * Writes a snapshot into `target` in one transaction, all or nothing: refuses a target with
+ * content unless `force`; migrates the target (up or down) to the source's schema; inserts in
+ * foreign-key order; reads everything back and rolls back unless the counts and checksum match
+ * what was read from the source (and `expected`); then migrates the target to the latest schema.
  */
 export async function writeSnapshot(
   target: DatabaseHandle,
   source: SnapshotSource,
   options: WriteOptions,
 ): Promise<WriteReport> {
-  const targetMigrations = await readAppliedMigrations(target.db, target.engine);
-  checkMigrations(source, target, targetMigrations, options.olderSourceAdvice);
-  const report = await target.db.transaction().execute(async (trx) => {
+  const sourceLevel = assessSchemaLevel(
+    source.description,
+    source.migrations,
+    'upgrade Communiqué first.',
+  );
+  if (sourceLevel.migrations.length === 0)
+    throw new SnapshotError(`${source.description} has no Communiqué schema (no migrations).`);
+  const report = await withWriteTransaction(target, async (trx, connection) => {
+    const existing = await listTables(trx, target.engine);
     if (target.engine === 'postgres') {
       // Writers on the target wait until the copy commits; readers go on reading the old content.
-      const names = [...COPIED_TABLES.map((table) => table.name), ...EPHEMERAL_TABLES];
-      await sql`lock table ${sql.join(names.map((name) => sql.table(name)))} in exclusive mode`.execute(
-        trx,
-      );
+      const names = siteTables(existing, 'copy');
+      if (names.length > 0)
+        await sql`lock table ${sql.join(names.map((name) => sql.table(name)))} in exclusive mode`.execute(
+          trx,
+        );
     }
-    const { tables: targetTables } = await describeTables(trx, target.engine, target.description);
-    const targetByName = new Map(targetTables.map((table) => [table.entry.name, table]));
-    for (const table of source.tables) {
-      const counterpart = targetByName.get(table.entry.name);
-      if (counterpart === undefined)
-        throw new SnapshotError(`${target.description} has no table ${table.entry.name}.`);
-      checkColumns(table, counterpart);
-    }
-    const occupied = targetTables.filter((table) => table.rows > 0);
+    const targetLevel = assessSchemaLevel(
+      target.description,
+      await readAppliedMigrations(trx, target.engine),
+      'use the Communiqué that migrated it.',
+    );
+    const { tables: present } = await describeTables(trx, target.engine, target.description, {
+      complete: targetLevel.atLatest,
+    });
+    const occupied = present.filter((table) => table.rows > 0);
     const replacedRows = occupied.reduce((sum, table) => sum + table.rows, 0);
     if (occupied.length > 0 && !options.force)
       throw new SnapshotError(
@@ -200,10 +285,38 @@ export async function writeSnapshot(
           .map((table) => `${table.entry.name}: ${table.rows}`)
           .join(', ')}); nothing was written. Pass --force to replace its content.`,
       );
+
     // The search index is rebuilt once at the end instead of by triggers on every inserted row.
+    // Only the latest schema's index can be paused; an older one indexes rows as they go in.
     const search = searchAdapter(target.engine);
-    await search.pauseIndexing(trx);
-    if (options.force) await emptyTables(trx, target.engine);
+    let indexPaused = false;
+    const pauseIndex = async () => {
+      if (indexPaused) return;
+      await search.pauseIndexing(trx);
+      indexPaused = true;
+    };
+    const resumeIndex = async () => {
+      if (!indexPaused) return;
+      await search.resumeIndexing(trx);
+      indexPaused = false;
+    };
+    if (targetLevel.atLatest) await pauseIndex();
+    if (options.force) await emptyTables(trx, target.engine, existing);
+
+    const migrationTarget = { ...target, db: connection };
+    let preparedWith: string[] = [];
+    if (!sameLevel(targetLevel, sourceLevel)) {
+      // Rebuilding the emptied index is quick, and the migrations may replace it.
+      await resumeIndex();
+      options.onProgress?.('migrate', sourceLevel.level, 0, 1);
+      preparedWith = await migrateInside(migrationTarget, sourceLevel.level);
+      options.onProgress?.('migrate', sourceLevel.level, 1, 1);
+    }
+    if (sourceLevel.atLatest) await pauseIndex();
+    const { tables: targetTables } = await describeTables(trx, target.engine, target.description, {
+      complete: sourceLevel.atLatest,
+    });
+    matchTables(source, target, targetTables, sourceLevel.level);
 
     const written: TableChecksum[] = [];
     for await (const { table, batches } of source.read()) {
@@ -246,10 +359,13 @@ export async function writeSnapshot(
         );
     }
     await resetSequences(trx, target.engine, targetTables);
-    options.onProgress?.('index', 'search index', 0, 1);
-    await search.resumeIndexing(trx);
-    options.onProgress?.('index', 'search index', 1, 1);
+    if (indexPaused) {
+      options.onProgress?.('index', 'search index', 0, 1);
+      await resumeIndex();
+      options.onProgress?.('index', 'search index', 1, 1);
+    }
 
+    // Read back at the source's schema, before any later migration reshapes the rows.
     const readBack = await checksumTables(
       trx,
       target.engine,
@@ -264,7 +380,21 @@ export async function writeSnapshot(
       throw new SnapshotError(
         `Verification failed on ${target.description}: ${difference}. The transaction was rolled back; nothing was written.`,
       );
-    return { checksum, replacedRows };
+
+    let upgradedWith: string[] = [];
+    if (!sourceLevel.atLatest) {
+      options.onProgress?.('upgrade', sourceLevel.latest, 0, 1);
+      upgradedWith = await migrateInside(migrationTarget, sourceLevel.latest);
+      options.onProgress?.('upgrade', sourceLevel.latest, 1, 1);
+    }
+    return {
+      checksum,
+      replacedRows,
+      sourceLevel: sourceLevel.level,
+      preparedWith,
+      preparedDown: targetLevel.migrations.length > sourceLevel.migrations.length,
+      upgradedWith,
+    };
   });
   if (target.engine === 'postgres') {
     // Fresh statistics, so the first queries on the copied site get good plans.

@@ -138,11 +138,24 @@ export const EPHEMERAL_TABLES: readonly TableName[] = Object.entries(TABLE_ROLES
   .filter(([, role]) => role.kind === 'ephemeral')
   .map(([name]) => name as TableName);
 
-/** Tables the schema keeps for itself: the migration bookkeeping and the search index (rebuilt by triggers). */
+/**
+ * Tables that triggers keep from the copied ones (the search index, the published counts of
+ * migration 0013): never copied, filled as rows go in. A PostgreSQL truncate fires no row
+ * trigger, so emptying a site there must truncate these too.
+ */
+export const TRIGGER_KEPT_TABLES: readonly string[] = [
+  'statement_search',
+  'published_counts',
+  'counted_statements',
+  'counted_signatures',
+  'counted_translations',
+];
+
+/** Tables the schema keeps for itself: the migration bookkeeping and the trigger-kept tables. */
 export function isDerivedTable(name: string): boolean {
   return (
     name.startsWith('communique_migration') ||
-    name === 'statement_search' ||
+    TRIGGER_KEPT_TABLES.includes(name) ||
     name.startsWith('statement_search_') ||
     name.startsWith('sqlite_')
   );
