@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { Liquid } from 'liquidjs';
+import { ownTemplateEngine } from '../http/own-templates.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const STYLESHEET = readFileSync(new URL('./views/api-docs.css', import.meta.url));
@@ -140,14 +140,7 @@ function describe(document: OpenApiDocument) {
 
 /** GET /api/openapi.json, generated from the route schemas, and a readable reference at /api/docs. */
 export function registerApiDocs(api: FastifyInstance): void {
-  const liquid = new Liquid({
-    root: VIEWS_DIR,
-    extname: '.liquid',
-    cache: true,
-    outputEscape: 'escape',
-    strictFilters: true,
-    ownPropertyOnly: true,
-  });
+  const liquid = ownTemplateEngine(VIEWS_DIR);
   let page: string | undefined;
 
   api.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
