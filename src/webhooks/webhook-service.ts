@@ -2,13 +2,20 @@ import { can } from '../accounts/policy.ts';
 import type { User } from '../accounts/user.ts';
 import { type AuditActor, recordAudit } from '../audit/audit-log.ts';
 import type { DatabaseHandle } from '../db/connect.ts';
+import type { Queryable } from '../db/database.ts';
 import {
   countDeliveriesByStatus,
   type DeliveryLogEntry,
   type DeliveryStatus,
   listRecentDeliveries,
 } from './delivery-repository.ts';
-import { redactedUrl, validateWebhook, type Webhook, type WebhookDraft } from './webhook.ts';
+import {
+  redactedUrl,
+  validateWebhook,
+  type Webhook,
+  type WebhookDraft,
+  type WebhookInput,
+} from './webhook.ts';
 import { enqueueTestEvent } from './webhook-events.ts';
 import {
   deleteWebhookRow,
@@ -105,6 +112,38 @@ export async function findWebhookWithDeliveries(
   return { webhook, deliveries };
 }
 
+/** What saving a webhook wrote, for the audit log, and what the caller gets back. */
+interface SavedWebhook<T> {
+  id: number;
+  action: 'webhook.created' | 'webhook.updated';
+  detail: Record<string, unknown>;
+  result: T;
+}
+
+/** Create and update alike: a manager only, a valid draft only, the write audited in its transaction. */
+async function saveWebhook<T>(
+  handle: DatabaseHandle,
+  manager: WebhookManager,
+  draft: WebhookDraft,
+  now: Date,
+  write: (trx: Queryable, input: WebhookInput) => Promise<SavedWebhook<T>>,
+): Promise<T> {
+  authorise(manager);
+  const input = validateWebhook(draft);
+  return handle.db.transaction().execute(async (trx) => {
+    const saved = await write(trx, input);
+    await recordAudit(
+      trx,
+      manager.audit,
+      saved.action,
+      { type: 'webhook', id: saved.id },
+      saved.detail,
+      now,
+    );
+    return saved.result;
+  });
+}
+
 /** Creates a webhook with a new signing secret; the secret is returned once and stored only sealed. */
 export async function createWebhook(
   handle: DatabaseHandle,
@@ -113,24 +152,18 @@ export async function createWebhook(
   draft: WebhookDraft,
   now = new Date(),
 ): Promise<{ id: number; secret: string }> {
-  authorise(manager);
-  const input = validateWebhook(draft);
-  requireKeys(keys);
-  const secret = newWebhookSecret();
-  const id = await handle.db.transaction().execute(async (trx) => {
+  return saveWebhook(handle, manager, draft, now, async (trx, input) => {
+    requireKeys(keys);
+    const secret = newWebhookSecret();
     const id = await insertWebhook(trx, input, manager.user.id, now);
     await storeSealedSecret(trx, id, sealWebhookSecret(keys, id, secret), now);
-    await recordAudit(
-      trx,
-      manager.audit,
-      'webhook.created',
-      { type: 'webhook', id },
-      { url: redactedUrl(input.url), events: input.events, active: input.active },
-      now,
-    );
-    return id;
+    return {
+      id,
+      action: 'webhook.created',
+      detail: { url: redactedUrl(input.url), events: input.events, active: input.active },
+      result: { id, secret },
+    };
   });
-  return { id, secret };
 }
 
 export async function updateWebhook(
@@ -140,9 +173,7 @@ export async function updateWebhook(
   draft: WebhookDraft,
   now = new Date(),
 ): Promise<void> {
-  authorise(manager);
-  const input = validateWebhook(draft);
-  await handle.db.transaction().execute(async (trx) => {
+  await saveWebhook(handle, manager, draft, now, async (trx, input) => {
     const current = await findWebhook(trx, id);
     if (current === undefined) throw new WebhookNotFoundError();
     await updateWebhookRow(trx, id, input, now);
@@ -151,7 +182,7 @@ export async function updateWebhook(
     if (current.description !== input.description) changes.description = input.description;
     if (current.events.join() !== input.events.join()) changes.events = input.events;
     if (current.active !== input.active) changes.active = input.active;
-    await recordAudit(trx, manager.audit, 'webhook.updated', { type: 'webhook', id }, changes, now);
+    return { id, action: 'webhook.updated', detail: changes, result: undefined };
   });
 }
 
