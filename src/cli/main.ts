@@ -36,8 +36,9 @@ Example:
   DATABASE_URL=postgres://postgres@127.0.0.1/communique communique backup backups/site-$(date +%F).ndjson.gz`;
 
 const RESTORE_HELP = `
-Checks the file's counts and checksum, migrates the database, and writes every row in one
-transaction, verified before it commits. A file from another schema version is refused.
+Checks the file's counts and checksum, and writes every row in one transaction, verified
+before it commits. A file from an older schema is restored at that schema, then migrated to
+the latest in the same transaction; one from a newer schema is refused.
 A backup from SQLite restores into PostgreSQL and the other way round.
 
 Example:
