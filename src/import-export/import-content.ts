@@ -14,6 +14,7 @@ import {
   writeSettings,
 } from '../settings/index.ts';
 import { upsertStatement } from '../statements/index.ts';
+import { enqueueStatementEvent, type WebhookEvent } from '../webhooks/index.ts';
 import type { ContentBundle, StatementFile } from './content-bundle.ts';
 import { ContentFolderError } from './read-content-folder.ts';
 
@@ -51,6 +52,19 @@ async function resolveOrganisationIds(
     ids.push(id);
   }
   return ids;
+}
+
+/** The event a back-office save would send for this change of a statement, or null for none. */
+function statementEvent(
+  previousStatus: string | undefined,
+  nextStatus: string,
+  outcome: UpsertOutcome,
+): WebhookEvent | null {
+  if (outcome === 'unchanged') return null;
+  const wasPublished = previousStatus === 'published';
+  const isPublished = nextStatus === 'published';
+  if (isPublished) return wasPublished ? 'statement.updated' : 'statement.published';
+  return wasPublished ? 'statement.unpublished' : null;
 }
 
 /** Originals before their translations, so every translation_of resolves; a cycle is an error. */
@@ -134,6 +148,11 @@ export async function importContent(
           ]);
         }
       }
+      const previous = await trx
+        .selectFrom('statements')
+        .select('status')
+        .where('slug', '=', statement.slug)
+        .executeTakeFirst();
       const { id, outcome } = await upsertStatement(
         trx,
         {
@@ -151,6 +170,9 @@ export async function importContent(
       );
       statementIds.set(statement.slug, id);
       report.statements[outcome] += 1;
+      // In the same transaction, as a back-office save does: the event exists exactly when the change does.
+      const event = statementEvent(previous?.status, statement.status, outcome);
+      if (event !== null) await enqueueStatementEvent(trx, event, id, now);
     }
     report.changed =
       report.settingsChanged ||
