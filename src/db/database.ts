@@ -234,6 +234,53 @@ export interface Database {
   rate_limit_windows: RateLimitWindowTable;
 }
 
+/** Published statements per language in a bucket: 'all', 'o:<organisation id>', 'm:<UTC month>', 'd:<UTC day>'. */
+export interface PublishedCountTable {
+  /** Compared byte by byte: C collation on PostgreSQL, as SQLite compares text. */
+  bucket: string;
+  language: string;
+  published: number;
+  /** Published statements in this language that are no translation. */
+  originals: number;
+  /** Published originals in another language with a published translation into this one. */
+  translated: number;
+}
+
+/** What one published statement adds to published_counts, so a recount can take it away again. */
+export interface CountedStatementTable {
+  statement_id: number;
+  language: string;
+  /** 1 for an original, 0 for a translation. */
+  original: number;
+  /** UTC month of published_at, YYYY-MM. */
+  month: string;
+  /** UTC day of published_at, YYYY-MM-DD. */
+  day: string;
+}
+
+export interface CountedSignatureTable {
+  statement_id: number;
+  organisation_id: number;
+}
+
+/** The languages a counted original has a published translation into. */
+export interface CountedTranslationTable {
+  statement_id: number;
+  language: string;
+}
+
+/**
+ * Migration 0013's tables, kept by triggers from statements and signatories. Not in `Database`:
+ * the snapshot code gives every table there a role, copied or emptied, and these are neither.
+ * Read them through `db.withTables<PublishedCountTables>()` (a type alias, as withTables wants).
+ */
+export type PublishedCountTables = {
+  published_counts: PublishedCountTable;
+  counted_statements: CountedStatementTable;
+  counted_signatures: CountedSignatureTable;
+  counted_translations: CountedTranslationTable;
+};
+
 /** A connection or an open transaction: repositories take either. */
 export type Queryable = Kysely<Database> | Transaction<Database>;
 

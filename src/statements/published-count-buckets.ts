@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Queryable } from '../db/database.ts';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { PublishedCountTables, Queryable } from '../db/database.ts';
 import type { LanguageView } from './statement-repository.ts';
 
 /**
@@ -57,23 +57,17 @@ export function periodBuckets(
   return { buckets, edges };
 }
 
-interface CountRow {
-  part: number | string;
-  language: string;
-  published: number | string;
-  originals: number | string;
-  translated: number | string;
-}
+type CountsBuilder = ExpressionBuilder<PublishedCountTables, 'published_counts'>;
 
-const inBuckets = (ranges: BucketRange[]) =>
-  sql.join(
+function inBuckets(eb: CountsBuilder, ranges: BucketRange[]): Expression<SqlBool> {
+  return eb.or(
     ranges.map((range) =>
       range.to === undefined
-        ? sql`bucket = ${range.from}`
-        : sql`(bucket >= ${range.from} and bucket < ${range.to})`,
+        ? eb('bucket', '=', range.from)
+        : eb.and([eb('bucket', '>=', range.from), eb('bucket', '<', range.to)]),
     ),
-    sql` or `,
   );
+}
 
 /** The statements `view` shows (every published one without a view) in the buckets, summed. */
 export async function countKept(
@@ -93,15 +87,28 @@ export async function countKeptByPart(
 ): Promise<number[]> {
   const counts = parts.map(() => 0);
   const asked = parts.flatMap((ranges, part) => (ranges.length === 0 ? [] : [{ ranges, part }]));
-  if (asked.length === 0) return counts;
-  const part = sql`case ${sql.join(
-    asked.map(({ ranges, part }) => sql`when ${inBuckets(ranges)} then ${sql.lit(part)}`),
-    sql` `,
-  )} end`;
-  const { rows } = await sql<CountRow>`select ${part} as part, language,
-      sum(published) as published, sum(originals) as originals, sum(translated) as translated
-    from published_counts where ${inBuckets(asked.flatMap(({ ranges }) => ranges))}
-    group by 1, language`.execute(db);
+  const [first, ...rest] = asked;
+  if (first === undefined) return counts;
+  const everyRange = asked.flatMap(({ ranges }) => ranges);
+  const rows = await db
+    .withTables<PublishedCountTables>()
+    .selectFrom('published_counts')
+    .select((eb) => {
+      // Which part a bucket belongs to, as a literal, so the whole year is one grouped read.
+      let part = eb.case().when(inBuckets(eb, first.ranges)).then(eb.lit(first.part));
+      for (const { ranges, part: index } of rest)
+        part = part.when(inBuckets(eb, ranges)).then(eb.lit(index));
+      return [
+        part.end().as('part'),
+        'language',
+        eb.fn.sum<number | string>('published').as('published'),
+        eb.fn.sum<number | string>('originals').as('originals'),
+        eb.fn.sum<number | string>('translated').as('translated'),
+      ];
+    })
+    .where((eb) => inBuckets(eb, everyRange))
+    .groupBy(['part', 'language'])
+    .execute();
   const totals = parts.map(() => ({
     published: 0,
     originals: 0,
