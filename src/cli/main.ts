@@ -6,6 +6,7 @@ import type { CopyOptions } from './copy-command.ts';
 import { openMigratedDatabase } from './open-database.ts';
 import { progressLine } from './progress.ts';
 import { addUserCommands } from './user-command.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 const ENVIRONMENT_HELP = `
 Environment:
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
     )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: { workers: number }) => {
+      keepYoungGenerationSmall();
       const { serveCommand } = await import('./serve-command.ts');
       await serveCommand(options);
     });
