@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { childPids, processCpuMs, processTreeCpuMs } from './processes.ts';
+import { childPids, processCpuMs, processTreeCpuMs, processTreeMinorFaults } from './processes.ts';
 
 export interface LoadSettings {
   connections: number;
@@ -18,6 +18,8 @@ export interface LoadResult {
   failures: number;
   /** Server CPU time (all its processes) per answered request; steadier than req/s on a shared machine. */
   serverCpuUsPerRequest: number | undefined;
+  /** Server minor page faults per answered request: near 0 unless memory is refaulted per request. */
+  serverFaultsPerRequest: number | undefined;
 }
 
 function cannon(url: string, connections: number, duration: number) {
@@ -55,8 +57,10 @@ export async function measure(
       throw new Error(`${label}: ${workers} workers were expected to serve, not all did`);
   }
   const cpuBefore = processTreeCpuMs(serverPid);
+  const faultsBefore = processTreeMinorFaults(serverPid);
   const result = await cannon(url, settings.connections, settings.durationSeconds);
   const cpuAfter = processTreeCpuMs(serverPid);
+  const faultsAfter = processTreeMinorFaults(serverPid);
   const requests = result.requests.total;
   return {
     label,
@@ -70,5 +74,9 @@ export async function measure(
       cpuBefore === undefined || cpuAfter === undefined || requests === 0
         ? undefined
         : ((cpuAfter - cpuBefore) * 1000) / requests,
+    serverFaultsPerRequest:
+      faultsBefore === undefined || faultsAfter === undefined || requests === 0
+        ? undefined
+        : (faultsAfter - faultsBefore) / requests,
   };
 }

@@ -209,7 +209,7 @@ async function loadTests(
     );
     const result = await measure(label, url, settings, child.process.pid, workers);
     deps.log(
-      `  ${fixed(result.requestsPerSecond, 0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, server CPU ${fixed(result.serverCpuUsPerRequest ?? Number.NaN, 0)} us/req${result.failures > 0 ? `, ${result.failures} failed` : ''}`,
+      `  ${fixed(result.requestsPerSecond, 0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, server CPU ${fixed(result.serverCpuUsPerRequest ?? Number.NaN, 0)} us/req, ${fixed(result.serverFaultsPerRequest ?? Number.NaN, 2)} page faults/req${result.failures > 0 ? `, ${result.failures} failed` : ''}`,
     );
     return result;
   };
@@ -293,6 +293,8 @@ function loadTable(rows: LoadRow[], deps: PageBenchDeps): string {
       'ratio',
       `target ≥ ${TARGET_CACHED_RATIO}×`,
       'CPU us/req',
+      'bare CPU us/req',
+      'faults/req',
     ],
     rows.map((row) => {
       const bare = (row.before.requestsPerSecond + row.after.requestsPerSecond) / 2;
@@ -308,6 +310,13 @@ function loadTable(rows: LoadRow[], deps: PageBenchDeps): string {
         `${fixed(row.ratio, 2)}×`,
         `${verdict(row.ratio >= TARGET_CACHED_RATIO)}${failures > 0 ? ` (${failures} failed requests)` : ''}`,
         fixed(row.result.serverCpuUsPerRequest ?? Number.NaN, 0),
+        fixed(
+          ((row.before.serverCpuUsPerRequest ?? Number.NaN) +
+            (row.after.serverCpuUsPerRequest ?? Number.NaN)) /
+            2,
+          0,
+        ),
+        fixed(row.result.serverFaultsPerRequest ?? Number.NaN, 2),
       ];
     }),
   );
@@ -452,7 +461,7 @@ export async function runPageBench(
           `Seeded ${engineName(engine)}: ${seed.statements} statements and ${seed.signatories} signatures in ${fixed(seed.milliseconds / 1000, 1)} s (migrations, rows, vacuum and statistics; the search index is left empty: these pages do not search)`,
       ),
       '',
-      'Cached pages under load (autocannon). bare: the mean of the bare node:http runs just before and after, with as many processes, sending the front page bytes; ratio: Communiqué over bare.',
+      'Cached pages under load (autocannon). bare: the mean of the bare node:http runs just before and after, with as many processes, sending the front page bytes; ratio: Communiqué over bare; CPU: server CPU time per request (all its processes); faults/req: the Communiqué server's minor page faults per request.',
       loadTable(load, deps),
       '',
       `Cold renders (in-process, Fastify inject): ${COLD_RENDERS} with the page cache emptied before each (after ${WARMUP_RENDERS} unmeasured), and ${CHANGED_RENDERS} right after a content change (cache and site state dropped, counts read again).`,

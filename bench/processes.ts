@@ -63,6 +63,12 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
 }
 
+/** Minor page faults a process has taken so far (10th field of /proc/PID/stat). */
+function processMinorFaults(pid: number): number | undefined {
+  const faults = Number(statFields(pid)?.[7]);
+  return Number.isFinite(faults) ? faults : undefined;
+}
+
 /** The processes whose parent is `pid` (a cluster's workers). */
 export function childPids(pid: number): number[] {
   let entries: string[];
@@ -82,6 +88,14 @@ export function processTreeCpuMs(pid: number | undefined): number | undefined {
   const own = processCpuMs(pid);
   if (pid === undefined || own === undefined) return own;
   return childPids(pid).reduce((sum, child) => sum + (processCpuMs(child) ?? 0), own);
+}
+
+/** Minor page faults of a process and its children: a young generation that refaults its pages shows here. */
+export function processTreeMinorFaults(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  const own = processMinorFaults(pid);
+  if (own === undefined) return undefined;
+  return childPids(pid).reduce((sum, child) => sum + (processMinorFaults(child) ?? 0), own);
 }
 
 export async function freePort(): Promise<number> {
