@@ -461,7 +461,7 @@ export async function runPageBench(
           `Seeded ${engineName(engine)}: ${seed.statements} statements and ${seed.signatories} signatures in ${fixed(seed.milliseconds / 1000, 1)} s (migrations, rows, vacuum and statistics; the search index is left empty: these pages do not search)`,
       ),
       '',
-      'Cached pages under load (autocannon). bare: the mean of the bare node:http runs just before and after, with as many processes, sending the front page bytes; ratio: Communiqué over bare; CPU: server CPU time per request (all its processes); faults/req: the Communiqué server's minor page faults per request.',
+      'Cached pages under load (autocannon). bare: the mean of the bare node:http runs just before and after, with as many processes, sending the front page bytes; ratio: Communiqué over bare; CPU: server CPU time per request (all its processes); faults/req: minor page faults of the Communiqué server per request.',
       loadTable(load, deps),
       '',
       `Cold renders (in-process, Fastify inject): ${COLD_RENDERS} with the page cache emptied before each (after ${WARMUP_RENDERS} unmeasured), and ${CHANGED_RENDERS} right after a content change (cache and site state dropped, counts read again).`,
