@@ -14,6 +14,7 @@ import { rateLimits } from './migrations/0010-rate-limits.ts';
 import { sitemapIndexes } from './migrations/0011-sitemap-indexes.ts';
 import { listingIndexes } from './migrations/0012-listing-indexes.ts';
 import { publishedCounts } from './migrations/0013-published-counts.ts';
+import { searchRebuild } from './migrations/0014-search-rebuild.ts';
 
 /** Every migration, in order; names never change once released. */
 function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
@@ -31,6 +32,7 @@ function allMigrations(helpers: DialectHelpers): Record<string, Migration> {
     '0011-sitemap-indexes': sitemapIndexes(),
     '0012-listing-indexes': listingIndexes(),
     '0013-published-counts': publishedCounts(helpers),
+    '0014-search-rebuild': searchRebuild(helpers),
   };
 }
 

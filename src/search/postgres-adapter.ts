@@ -7,11 +7,13 @@ import {
   configName,
   installV1,
   installV2,
+  installV3,
   MAX_PAIR_BYTES,
   pauseIndexingV2,
-  resumeIndexingV2,
+  resumeIndexingV3,
   uninstallV1,
   uninstallV2,
+  uninstallV3,
 } from './postgres-schema.ts';
 import type { QueryPart } from './query.ts';
 import { COUNT_LIMIT, type SearchAdapter, type SearchHit } from './search-adapter.ts';
@@ -178,8 +180,10 @@ export const postgresSearch: SearchAdapter = {
   uninstall: uninstallV1,
   installV2,
   uninstallV2,
+  installV3,
+  uninstallV3,
   pauseIndexing: pauseIndexingV2,
-  resumeIndexing: resumeIndexingV2,
+  resumeIndexing: resumeIndexingV3,
 
   async search(db, { parts, filters, limit, offset, countLimit = COUNT_LIMIT }) {
     const compiled = (await analyse(db, parts))

@@ -62,6 +62,9 @@ export interface SearchAdapter {
   installV2(db: AnyDb): Promise<void>;
   /** Puts the 0005 index back. */
   uninstallV2(db: AnyDb): Promise<void>;
+  /** Migration 0014: what a rebuild of the whole index needs to be fast (nothing on SQLite). */
+  installV3(db: AnyDb): Promise<void>;
+  uninstallV3(db: AnyDb): Promise<void>;
   /** For bulk loads: writes stop updating the index until `resumeIndexing` rebuilds it once. */
   pauseIndexing(db: AnyDb): Promise<void>;
   resumeIndexing(db: AnyDb): Promise<void>;

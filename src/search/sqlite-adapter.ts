@@ -40,6 +40,9 @@ export const sqliteSearch: SearchAdapter = {
   uninstall: uninstallV1,
   installV2,
   uninstallV2,
+  // The SQLite rebuild strips tags in JavaScript (resumeIndexingV2): nothing to migrate.
+  async installV3() {},
+  async uninstallV3() {},
   pauseIndexing: pauseIndexingV2,
   resumeIndexing: resumeIndexingV2,
 
