@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { loadConfig, parseDatabaseUrl } from '../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../src/db/connect.ts';
 import type { Database } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
 import { NodeSqliteDialect } from '../src/db/node-sqlite-dialect.ts';
 import { createLogger } from '../src/http/logger.ts';
 import { parseQuery, type SearchFilters, searchAdapter } from '../src/search/index.ts';
@@ -18,7 +17,7 @@ import {
   RARE_WORDS,
   type SeedProgress,
   type SeedResult,
-  seedHandle,
+  seedEngine,
   WORDS,
 } from './seed.ts';
 
@@ -347,29 +346,6 @@ async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<
   };
 }
 
-async function seedEngine(
-  databaseUrl: string,
-  count: number,
-  deps: SearchBenchDeps,
-): Promise<SeedResult> {
-  const started = performance.now();
-  const handle = await openDatabase(parseDatabaseUrl(databaseUrl));
-  try {
-    await migrateToLatest(handle);
-    const seeded = await seedHandle(handle, count, deps.seedProgress(), {
-      rareWords: true,
-      deferSearchIndex: true,
-    });
-    // A production database has been vacuumed and has statistics (autovacuum, or SQLite's
-    // optimize); so should this one, or autovacuum and first-read hint bits run during the timings.
-    if (handle.engine === 'postgres') await sql`vacuum analyze`.execute(handle.db);
-    else await sql`pragma optimize`.execute(handle.db);
-    return { ...seeded, milliseconds: performance.now() - started };
-  } finally {
-    await handle.close();
-  }
-}
-
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '-');
 
 function stats(values: number[]) {
@@ -522,7 +498,7 @@ export async function runSearchBench(statements: number, deps: SearchBenchDeps):
     ];
     for (const [engine, url] of engines) {
       deps.log(`Seeding ${statements} statements into ${engine}`);
-      const seed = await seedEngine(url, statements, deps);
+      const seed = await seedEngine(url, statements, deps.seedProgress(), { rareWords: true });
       deps.log(
         `Seeded ${engine} in ${(seed.milliseconds / 1000).toFixed(1)} s (search index ${((seed.indexMilliseconds ?? 0) / 1000).toFixed(1)} s)`,
       );
