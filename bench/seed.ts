@@ -8,6 +8,7 @@ import type { Engine } from '../src/db/dialect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { searchAdapter } from '../src/search/index.ts';
 import { writeSettings } from '../src/settings/index.ts';
+import { pauseCounting, resumeCounting } from '../src/statements/published-count-triggers.ts';
 
 export interface SeedResult {
   statements: number;
@@ -416,6 +417,8 @@ export async function seedHandle(
   const adapter = searchAdapter(handle.engine);
   const pauseIndex = options.deferSearchIndex === true || options.skipSearchIndex === true;
   if (pauseIndex) await adapter.pauseIndexing(handle.db);
+  // Published counts are counted once at the end, not recounted for every row.
+  await pauseCounting(handle.db, handle.engine);
   const text = new TextGenerator(20240521, options.rareWords ?? false);
   const now = new Date();
   const newest = now.getTime() - 24 * 3600 * 1000;
@@ -468,6 +471,7 @@ export async function seedHandle(
       }
     }
   });
+  await resumeCounting(handle.db, handle.engine);
   let indexMilliseconds: number | undefined;
   if (options.deferSearchIndex === true && options.skipSearchIndex !== true) {
     const indexStarted = performance.now();

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { parseDatabaseUrl } from '../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../src/db/connect.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
+import { migrateTo, migrateToLatest } from '../src/db/migrate.ts';
 import { bumpContentVersion } from '../src/settings/index.ts';
 import { periodBounds } from '../src/site/archive-periods.ts';
 import {
@@ -300,32 +300,8 @@ for (const engine of await testEngines()) {
         where published <> 0 or originals <> 0 or translated <> 0 order by bucket, language`.execute(
         handle.db,
       );
-      // Down and up again rebuilds the counts from the statements themselves.
-      await sql`delete from communique_migrations where name = '0013-published-counts'`.execute(
-        handle.db,
-      );
-      for (const table of [
-        'counted_translations',
-        'counted_signatures',
-        'counted_statements',
-        'published_counts',
-      ])
-        await sql`drop table ${sql.table(table)}`.execute(handle.db);
-      if (engine === 'postgres') {
-        await sql`drop function communique_recount_published(integer) cascade`.execute(handle.db);
-        await sql`drop function communique_statements_counted() cascade`.execute(handle.db);
-        await sql`drop function communique_signatories_counted() cascade`.execute(handle.db);
-      } else {
-        for (const trigger of [
-          'statements_counted_insert',
-          'statements_counted_update',
-          'statements_counted_delete',
-          'signatories_counted_insert',
-          'signatories_counted_update',
-          'signatories_counted_delete',
-        ])
-          await sql`drop trigger ${sql.raw(trigger)}`.execute(handle.db);
-      }
+      // Down to before 0013 and up again rebuilds the counts from the statements themselves.
+      await migrateTo(handle, '0012-listing-indexes');
       await migrateToLatest(handle);
       const rebuilt = await sql`select bucket, language, published, originals, translated
         from published_counts order by bucket, language`.execute(handle.db);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { searchAdapter } from '../../search/index.ts';
+import { pauseCounting, resumeCounting } from '../../statements/published-count-triggers.ts';
 import type { DatabaseHandle } from '../connect.ts';
 import type { Database, Queryable } from '../database.ts';
 import type { Engine } from '../dialect.ts';
@@ -286,18 +287,20 @@ export async function writeSnapshot(
           .join(', ')}); nothing was written. Pass --force to replace its content.`,
       );
 
-    // The search index is rebuilt once at the end instead of by triggers on every inserted row.
-    // Only the latest schema's index can be paused; an older one indexes rows as they go in.
+    // The search index and the published counts are rebuilt once at the end instead of by triggers
+    // on every inserted row. Only the latest schema's can be paused; an older one keeps them as rows go in.
     const search = searchAdapter(target.engine);
     let indexPaused = false;
     const pauseIndex = async () => {
       if (indexPaused) return;
       await search.pauseIndexing(trx);
+      await pauseCounting(trx, target.engine);
       indexPaused = true;
     };
     const resumeIndex = async () => {
       if (!indexPaused) return;
       await search.resumeIndexing(trx);
+      await resumeCounting(trx, target.engine);
       indexPaused = false;
     };
     if (targetLevel.atLatest) await pauseIndex();
