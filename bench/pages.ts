@@ -35,6 +35,8 @@ export interface PageBenchOptions {
   processes: number[];
   /** Print every captured query with its plan, not only those that read every statement. */
   plans: boolean;
+  /** Build the search index after seeding; the pages measured never search. */
+  searchIndex: boolean;
 }
 
 export interface PageBenchDeps {
@@ -180,7 +182,9 @@ async function seedAll(
       url = database.url;
     }
     deps.log(`Seeding ${options.statements} statements into ${engineName(engine)}`);
-    const seed = await seedEngine(url, options.statements, deps.seedProgress());
+    const seed = await seedEngine(url, options.statements, deps.seedProgress(), {
+      searchIndex: options.searchIndex,
+    });
     deps.log(`Seeded ${engineName(engine)} in ${fixed(seed.milliseconds / 1000, 1)} s`);
     seeded.push({ engine, url, seed });
   }
@@ -458,7 +462,7 @@ export async function runPageBench(
       `Machine: ${machine}`,
       ...engines.map(
         ({ engine, seed }) =>
-          `Seeded ${engineName(engine)}: ${seed.statements} statements and ${seed.signatories} signatures in ${fixed(seed.milliseconds / 1000, 1)} s (migrations, rows, vacuum and statistics; the search index is left empty: these pages do not search)`,
+          `Seeded ${engineName(engine)}: ${seed.statements} statements and ${seed.signatories} signatures in ${fixed(seed.milliseconds / 1000, 1)} s (migrations, rows, published counts, vacuum and statistics; ${seed.indexMilliseconds === undefined ? 'the search index is left empty: these pages do not search; --search-index builds it' : `of which the search index ${fixed(seed.indexMilliseconds / 1000, 1)} s`})`,
       ),
       '',
       'Cached pages under load (autocannon). bare: the mean of the bare node:http runs just before and after, with as many processes, sending the front page bytes; ratio: Communiqué over bare; CPU: server CPU time per request (all its processes); faults/req: minor page faults of the Communiqué server per request.',
