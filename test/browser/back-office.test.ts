@@ -159,7 +159,7 @@ for (const engine of runBrowser ? await testEngines() : []) {
       await editor.goto(`${site.origin}/`);
       const first = editor.locator('article.statement-summary').first();
       assert.equal(
-        await first.locator('.statement-title').innerText(),
+        await first.locator('.statement-title').textContent(),
         'Cold homes in two cities: a joint appeal',
       );
       await first.getByRole('link', { name: /Full statement/ }).click();
