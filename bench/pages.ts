@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { Engine } from '../src/db/dialect.ts';
+import { createBenchDatabase } from './bench-database.ts';
 import { measureColdRenders, type RenderResult, WARMUP_RENDERS } from './cold-render.ts';
 import { type LoadResult, type LoadSettings, measure } from './load.ts';
 import {
@@ -22,9 +22,6 @@ const DEEP_PAGE = 500;
 const SITE_TIMEZONE = 'Europe/London';
 const COLD_RENDERS = 500;
 const CHANGED_RENDERS = 30;
-/** The server every bench database is created on; the database itself gets a unique name. */
-const POSTGRES_ADMIN_URL =
-  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface PageBenchOptions {
   statements: number;
@@ -44,9 +41,6 @@ export interface PageBenchDeps {
   seedProgress(): SeedProgress;
   table(headers: string[], rows: string[][]): string;
 }
-
-/** A mistake in the environment the run needs, reported in one line. */
-export class BenchSetupError extends Error {}
 
 interface SeededEngine {
   engine: Engine;
@@ -97,41 +91,6 @@ class Cleanup {
   }
 }
 
-/** A fresh database on the bench PostgreSQL server, dropped by the returned function. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `communique_bench_pages_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({
-    connectionString: POSTGRES_ADMIN_URL,
-    connectionTimeoutMillis: 5000,
-  });
-  try {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-  } catch (error) {
-    const where = new URL(POSTGRES_ADMIN_URL);
-    throw new BenchSetupError(
-      `Cannot create a bench database on PostgreSQL at ${where.host}: ${error instanceof Error ? error.message : String(error)}. Start it, point BENCH_POSTGRES_URL at one, or run with --db sqlite.`,
-    );
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      try {
-        // with (force) ends any connection still open, e.g. a server killed mid-query.
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
 /** The calendar year and month (01-12) of an instant in the site's time zone. */
 function yearAndMonth(instant: Date): { year: string; month: string } {
   const parts = new Intl.DateTimeFormat('en', {
@@ -177,7 +136,7 @@ async function seedAll(
   for (const engine of options.engines) {
     let url = `sqlite:${path.join(tempDir, 'bench.db')}`;
     if (engine === 'postgres') {
-      const database = await createPostgresDatabase();
+      const database = await createBenchDatabase('pages', ', or run with --db sqlite');
       cleanup.dropDatabase = database.drop;
       url = database.url;
     }

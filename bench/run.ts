@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Engine } from '../src/db/dialect.ts';
-import { BenchSetupError, runPageBench } from './pages.ts';
+import { BenchSetupError } from './bench-database.ts';
+import { runPageBench } from './pages.ts';
 import { runSearchBench, SEARCH_STATEMENTS } from './search.ts';
 
 const HELP = `Usage: npm run bench -- [options]

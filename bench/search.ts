@@ -11,6 +11,7 @@ import { NodeSqliteDialect } from '../src/db/node-sqlite-dialect.ts';
 import { createLogger } from '../src/http/logger.ts';
 import { parseQuery, type SearchFilters, searchAdapter } from '../src/search/index.ts';
 import { periodBounds } from '../src/site/archive-periods.ts';
+import { createBenchDatabase } from './bench-database.ts';
 import { percentile } from './cold-render.ts';
 import {
   NAMED_WORDS,
@@ -34,9 +35,6 @@ export const TARGET_SEARCH_P95_MS = 20;
 const PART_BUDGET_MS = Number(process.env.BENCH_SEARCH_BUDGET_S ?? 60) * 1000;
 const WARMUP_BUDGET_MS = 10_000;
 
-/** The server every bench database is created on; the database itself gets a unique name. */
-const POSTGRES_ADMIN_URL =
-  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // The seeded site's timezone (bench/seed.ts), which the route uses for year filters.
 const SITE_TIMEZONE = 'Europe/London';
 const FUNCTION_WORDS = new Set(
@@ -316,36 +314,6 @@ async function explain(
   }
 }
 
-/** A fresh database on the local PostgreSQL server, dropped by `drop()` (safe to call twice). */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `communique_bench_search_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  return {
-    url: url.toString(),
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      try {
-        // with (force) ends any connection of ours still open, e.g. after Ctrl-C mid-query.
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '-');
 
 function stats(values: number[]) {
@@ -490,7 +458,7 @@ export async function runSearchBench(statements: number, deps: SearchBenchDeps):
     const warmup = buildQueries(99, SEARCH_WARMUP, newestYear);
     const results: EngineResult[] = [];
 
-    postgres = await createPostgresDatabase();
+    postgres = await createBenchDatabase('search');
     deps.log(`Created PostgreSQL database ${new URL(postgres.url).pathname.slice(1)}`);
     const engines: ['sqlite' | 'postgres', string][] = [
       ['sqlite', `sqlite:${path.join(tempDir, 'search.db')}`],
