@@ -16,6 +16,7 @@ import {
 import { publishDueStatements } from '../src/statements/statement-service.ts';
 import { Dom, textOf } from './helpers/dom.ts';
 import { createTestDatabase, type TestDatabase, testEngines } from './helpers/engines.ts';
+import { statementRow as minimalStatementRow, organisationRow } from './helpers/rows.ts';
 import { startTestSite, type TestSite } from './helpers/test-site.ts';
 
 const VIEWS: LanguageView[] = ['en', 'es', 'fr', 'ar'].flatMap((language) => [
@@ -90,20 +91,13 @@ function statementRow(
   publishedAt: string,
   translationOfId: number | null = null,
 ) {
-  return {
-    slug,
-    title: slug,
-    body_md: slug,
-    body_html: `<p>${slug}</p>`,
-    summary_md: null,
-    summary_html: null,
+  return minimalStatementRow(slug, {
     language,
     status,
-    published_at: new Date(publishedAt),
-    translation_of_id: translationOfId,
-    created_at: NOW,
-    updated_at: NOW,
-  };
+    publishedAt: new Date(publishedAt),
+    translationOfId,
+    now: NOW,
+  });
 }
 
 for (const engine of await testEngines()) {
@@ -125,17 +119,9 @@ for (const engine of await testEngines()) {
       await handle.db
         .insertInto('organisations')
         .values(
-          [1, 2, 3].map((number) => ({
-            slug: `organisation-${number}`,
-            name: `Organisation ${number}`,
-            country: 'IE',
-            website: null,
-            language: 'en',
-            description_md: '',
-            description_html: '',
-            created_at: NOW,
-            updated_at: NOW,
-          })),
+          [1, 2, 3].map((number) =>
+            organisationRow(`organisation-${number}`, `Organisation ${number}`, 'IE', NOW),
+          ),
         )
         .execute();
     });

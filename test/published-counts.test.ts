@@ -13,6 +13,7 @@ import {
 } from '../src/statements/index.ts';
 import { Dom, textOf } from './helpers/dom.ts';
 import { createTestDatabase, type TestDatabase, testEngines } from './helpers/engines.ts';
+import { organisationRow, statementRow } from './helpers/rows.ts';
 import { startTestSite, type TestSite } from './helpers/test-site.ts';
 
 // [slug, language, status, translation of, year, signed by organisation 1 or 2]
@@ -39,17 +40,7 @@ async function insertStatements(handle: DatabaseHandle): Promise<void> {
   await handle.db
     .insertInto('organisations')
     .values(
-      [1, 2].map((id) => ({
-        slug: `organisation-${id}`,
-        name: `Organisation ${id}`,
-        country: 'IE',
-        website: null,
-        language: 'en',
-        description_md: '',
-        description_html: '',
-        created_at: now,
-        updated_at: now,
-      })),
+      [1, 2].map((id) => organisationRow(`organisation-${id}`, `Organisation ${id}`, 'IE', now)),
     )
     .execute();
   const ids = new Map<string, number>();
@@ -57,20 +48,15 @@ async function insertStatements(handle: DatabaseHandle): Promise<void> {
     const publishedAt = new Date(Date.UTC(year, index % 12, 10 + index));
     const row = await handle.db
       .insertInto('statements')
-      .values({
-        slug,
-        title: slug,
-        body_md: slug,
-        body_html: `<p>${slug}</p>`,
-        summary_md: null,
-        summary_html: null,
-        language,
-        status,
-        published_at: publishedAt,
-        translation_of_id: of === null ? null : (ids.get(of) ?? null),
-        created_at: now,
-        updated_at: now,
-      })
+      .values(
+        statementRow(slug, {
+          language,
+          status,
+          publishedAt,
+          translationOfId: of === null ? null : (ids.get(of) ?? null),
+          now,
+        }),
+      )
       .returning('id')
       .executeTakeFirstOrThrow();
     ids.set(slug, row.id);

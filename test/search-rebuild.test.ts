@@ -12,6 +12,7 @@ import { sqlitePlainText } from '../src/search/sqlite-plain-text.ts';
 import { plain } from '../src/search/sqlite-schema.ts';
 import { upsertStatement } from '../src/statements/index.ts';
 import { createTestDatabase, testEngines } from './helpers/engines.ts';
+import { organisationRow } from './helpers/rows.ts';
 
 const TRICKY_HTML = [
   '',
@@ -106,17 +107,8 @@ for (const engine of await testEngines()) {
           .insertInto('organisations')
           .values(
             ['Liffeyside Tenants Union', 'Emek Dayanışma Ağı', 'Terre Partagée'].map(
-              (name, index) => ({
-                slug: `signer-${index}`,
-                name,
-                country: ['IE', 'TR', 'FR'][index] ?? 'IE',
-                website: null,
-                language: 'en',
-                description_md: '',
-                description_html: '',
-                created_at: now,
-                updated_at: now,
-              }),
+              (name, index) =>
+                organisationRow(`signer-${index}`, name, ['IE', 'TR', 'FR'][index] ?? 'IE', now),
             ),
           )
           .execute();
