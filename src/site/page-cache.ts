@@ -36,10 +36,14 @@ export class PageCache {
       this.#misses += 1;
       return undefined;
     }
+    return this.#hit(url, entry);
+  }
+
+  #hit(key: string, entry: CachedPage): CachedPage {
     this.#hits += 1;
     // Re-inserting marks the entry as most recently used.
-    this.#entries.delete(url);
-    this.#entries.set(url, entry);
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     return entry;
   }
 
@@ -50,10 +54,7 @@ export class PageCache {
   getSitePage(key: string): CachedPage | undefined {
     const entry = this.#entries.get(key);
     if (entry?.route === undefined) return undefined;
-    this.#hits += 1;
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    return entry;
+    return this.#hit(key, entry);
   }
 
   /** Changes on every clear: take it before reading the data a page is rendered from. */
