@@ -16,6 +16,9 @@ import type { Engine } from '../src/db/dialect.ts';
 /** Tables with a row (or several) per statement: reading all of one reads every statement. */
 const PER_STATEMENT_TABLES = ['statements', 'statement_signatories'];
 
+// Below this many statements PostgreSQL rightly reads a per-statement table's few pages in sequence.
+export const SMALL_SITE_STATEMENTS = 5000;
+
 /**
  * Records the SQL that runs inside `capture()`, and only there: the async context keeps apart
  * the queries of one render from those of pollers and timers running meanwhile.
@@ -111,7 +114,8 @@ function postgresVerdict(
       );
     const table = node?.[2];
     if (node === null || table === undefined || !PER_STATEMENT_TABLES.includes(table)) continue;
-    if (node[1] === 'Seq Scan') tableScan ??= `sequential scan of ${table}: ${line.trim()}`;
+    if (node[1] === 'Seq Scan' && statementCount >= SMALL_SITE_STATEMENTS)
+      tableScan ??= `sequential scan of ${table}: ${line.trim()}`;
     if (table !== 'statements') continue;
     const actual = /actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)/.exec(line);
     if (actual === null) continue;
