@@ -29,7 +29,7 @@ export interface SeedResult {
   statements: number;
   signatories: number;
   milliseconds: number;
-  /** A slug from the middle of the listing, for the statement page measurements. */
+  /** An English original's slug from the middle of the listing, for the statement page measurements. */
   sampleSlug: string;
   /** When that statement was published, for an archive year and month that have statements. */
   samplePublishedAt: Date;
@@ -377,13 +377,20 @@ export async function seedHandle(
     await adapter.resumeIndexing(handle.db);
     indexMilliseconds = performance.now() - indexStarted;
   }
-  const sample = await handle.db
+  // Most statements on the seeded site are English originals: the sample is one, from the middle.
+  const englishOriginals = handle.db
     .selectFrom('statements')
-    .select(['id', 'slug', 'published_at'])
     .where('status', '=', 'published')
+    .where('language', '=', 'en')
+    .where('translation_of_id', 'is', null);
+  const { total } = await englishOriginals
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  const sample = await englishOriginals
+    .select(['id', 'slug', 'published_at'])
     .orderBy('published_at', 'desc')
     .orderBy('id', 'desc')
-    .offset(Math.floor(count / 2))
+    .offset(Math.floor(Number(total) / 2))
     .limit(1)
     .executeTakeFirstOrThrow();
   const signer = await handle.db
