@@ -23,6 +23,7 @@ import { registerSearchRoutes } from './site/search-routes.ts';
 import { registerSiteRoutes } from './site/site-routes.ts';
 import { SiteStateStore } from './site/site-state.ts';
 import { registerSitemapRoutes } from './site/sitemap-routes.ts';
+import { SummaryFragments } from './site/summary-fragments.ts';
 import { Theme } from './site/theme.ts';
 import { PublishingScheduler } from './statements/scheduler.ts';
 import { WebhookDeliveryWorker } from './webhooks/index.ts';
@@ -124,7 +125,14 @@ export async function buildApp(
   });
   registerMetrics(server, metrics, config.metricsToken);
   registerHealthRoutes(server, { handle, shuttingDown: () => shuttingDown });
-  await registerSiteRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
+  await registerSiteRoutes(server, {
+    handle,
+    theme,
+    state,
+    cache,
+    summaries: new SummaryFragments(theme),
+    baseUrl: config.baseUrl,
+  });
   await registerFeedRoutes(server, { handle, theme, state, cache, baseUrl: config.baseUrl });
   await registerSearchRoutes(server, { handle, theme, state, baseUrl: config.baseUrl });
   await registerSitemapRoutes(server, { handle, state, cache, baseUrl: config.baseUrl });

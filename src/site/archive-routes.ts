@@ -12,7 +12,6 @@ import { requestLanguage } from './language-prefixes.ts';
 import type { PageContext } from './layout-context.ts';
 import { paginate, parsePageNumber } from './page-number.ts';
 import { pluralLabel } from './plural-label.ts';
-import { presentStatementSummary } from './site-presenter.ts';
 import type { SiteDependencies } from './site-routes.ts';
 import { formatLabel, localPath, type SiteState } from './site-state.ts';
 
@@ -33,7 +32,7 @@ export function registerArchiveRoutes(
   serveCached: Serve,
   layoutContext: (state: SiteState, page: PageContext) => Record<string, unknown>,
 ): void {
-  const { handle, theme, state: store, baseUrl } = deps;
+  const { handle, theme, state: store, summaries, baseUrl } = deps;
   const db = handle.db;
   const notFound = (state: SiteState) =>
     new PublicError(404, state.labels.not_found_title ?? '', state.labels.not_found_body ?? '');
@@ -181,8 +180,7 @@ export function registerArchiveRoutes(
           }),
           heading: title,
           count: pluralLabel(state.labels, 'archive_count', total, language),
-          statements: statements.map((statement) => presentStatementSummary(statement, state)),
-          heading_level: 2,
+          statements: summaries.list(statements, state, 2),
           pagination,
           up: { url: localPath(state, `/archive/${year}`), label: String(year) },
         });

@@ -43,6 +43,18 @@ export function metaDescription(text: string): string {
 
 /** Open Graph wants `ll_TT`; a bare language gets its most likely territory (en → en_US, ar → ar_EG). */
 export function openGraphLocale(language: string): string {
+  let locale = openGraphLocales.get(language);
+  if (locale === undefined) {
+    locale = likelyLocale(language);
+    openGraphLocales.set(language, locale);
+  }
+  return locale;
+}
+
+// Every page names its languages' locales; maximizing one is costly, and there are few languages.
+const openGraphLocales = new Map<string, string>();
+
+function likelyLocale(language: string): string {
   try {
     const locale = new Intl.Locale(language).maximize();
     return locale.region === undefined ? locale.language : `${locale.language}_${locale.region}`;

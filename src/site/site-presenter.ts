@@ -47,13 +47,17 @@ function presentSignatory(organisation: OrganisationSummary, state: SiteState) {
   };
 }
 
+// Building an Intl.DisplayNames costs more than the rest of a listed statement: one per page language.
+const languageNames = new Map<string, Intl.DisplayNames>();
+
 /** A language's name in the page's language, e.g. "Arabic" on an English page. */
 function languageName(language: string, pageLanguage: string): string {
-  return (
-    new Intl.DisplayNames([pageLanguage, 'en'], { type: 'language', fallback: 'code' }).of(
-      language,
-    ) ?? language
-  );
+  let names = languageNames.get(pageLanguage);
+  if (names === undefined) {
+    names = new Intl.DisplayNames([pageLanguage, 'en'], { type: 'language', fallback: 'code' });
+    languageNames.set(pageLanguage, names);
+  }
+  return names.of(language) ?? language;
 }
 
 function presentNeighbour(neighbour: StatementNeighbours['newer'], state: SiteState) {

@@ -50,6 +50,7 @@ import {
   type SiteStateStore,
 } from './site-state.ts';
 import { firstImage } from './statement-image.ts';
+import type { SummaryFragments } from './summary-fragments.ts';
 import type { Theme } from './theme.ts';
 
 export interface SiteDependencies {
@@ -57,6 +58,7 @@ export interface SiteDependencies {
   theme: Theme;
   state: SiteStateStore;
   cache: PageCache;
+  summaries: SummaryFragments;
   baseUrl: string;
 }
 
@@ -73,7 +75,7 @@ export async function registerSiteRoutes(
   server: FastifyInstance,
   deps: SiteDependencies,
 ): Promise<void> {
-  const { handle, theme, state: store, cache, baseUrl } = deps;
+  const { handle, theme, state: store, cache, summaries, baseUrl } = deps;
   const db = handle.db;
 
   const layoutContext = (state: SiteState, page: PageContext) =>
@@ -154,8 +156,7 @@ export async function registerSiteRoutes(
           prev: pagination.newer,
           next: pagination.older,
         }),
-        statements: statements.map((statement) => presentStatementSummary(statement, state)),
-        heading_level: current === 1 ? 3 : 2,
+        statements: summaries.list(statements, state, current === 1 ? 3 : 2),
         pagination,
       });
       return { status: 200, html, keys: listingKeys(statements) };
@@ -306,7 +307,7 @@ export async function registerSiteRoutes(
         statements_heading: formatLabel(state.labels.statements_signed_by ?? '', {
           name: organisation.name,
         }),
-        statements: statements.map((statement) => presentStatementSummary(statement, state)),
+        statements: summaries.list(statements, state, 3),
         pagination,
       });
       const keys = surrogateKeys(organisationKey(organisation.id), listingKeys(statements));
