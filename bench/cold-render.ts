@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/connect.ts';
@@ -138,4 +141,28 @@ export async function measureColdRenders(
     await app.close();
     await handle.close();
   }
+}
+
+/**
+ * `measureColdRenders` in a process of its own, configured as `communique serve` configures
+ * itself: the bench process's larger young generation made each scavenge copy several megabytes,
+ * a pause a server never has.
+ */
+export async function measureColdRendersLikeTheServer(
+  databaseUrl: string,
+  targets: RenderTarget[],
+  statementCount: number,
+): Promise<RenderResult[]> {
+  const script = fileURLToPath(new URL('./cold-render-process.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [script, databaseUrl, JSON.stringify(targets), String(statementCount)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  if (code !== 0)
+    throw new Error(`the cold render process failed (${signal ?? `exit code ${code}`})`);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as RenderResult[];
 }

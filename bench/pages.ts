@@ -3,7 +3,11 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Engine } from '../src/db/dialect.ts';
 import { createBenchDatabase } from './bench-database.ts';
-import { measureColdRenders, type RenderResult, WARMUP_RENDERS } from './cold-render.ts';
+import {
+  measureColdRendersLikeTheServer,
+  type RenderResult,
+  WARMUP_RENDERS,
+} from './cold-render.ts';
 import { type LoadResult, type LoadSettings, measure } from './load.ts';
 import {
   type Child,
@@ -367,7 +371,7 @@ function planReport(reports: ColdReport[], all: boolean): string[] {
 
 /**
  * Seeds each engine, measures cached pages under load against the bare server (one process and
- * clusters), times cold renders in-process and explains their SQL. Returns false when a plan
+ * clusters), times cold renders in a process configured like the server and explains their SQL. Returns false when a plan
  * reads every statement.
  */
 export async function runPageBench(
@@ -405,8 +409,8 @@ export async function runPageBench(
     const load = await loadTests(options, cleanup, tempDir, engines, deps);
     const cold: ColdReport[] = [];
     for (const engine of engines) {
-      deps.log(`Timing cold renders on ${engineName(engine.engine)} in-process`);
-      const results = await measureColdRenders(
+      deps.log(`Timing cold renders on ${engineName(engine.engine)} in a server-like process`);
+      const results = await measureColdRendersLikeTheServer(
         engine.url,
         coldTargets(engine.seed),
         engine.seed.statements,
@@ -427,7 +431,7 @@ export async function runPageBench(
       'Cached pages under load (autocannon). bare: the mean of the bare node:http runs just before and after, with as many processes, sending the front page bytes; ratio: Communiqué over bare; CPU: server CPU time per request (all its processes); faults/req: minor page faults of the Communiqué server per request.',
       loadTable(load, deps),
       '',
-      `Cold renders (in-process, Fastify inject): ${COLD_RENDERS} with the page cache emptied before each (after ${WARMUP_RENDERS} unmeasured), and ${CHANGED_RENDERS} right after a content change (cache and site state dropped, counts read again).`,
+      `Cold renders (Fastify inject, in a process with the server's garbage collector settings): ${COLD_RENDERS} with the page cache emptied before each (after ${WARMUP_RENDERS} unmeasured), and ${CHANGED_RENDERS} right after a content change (cache and site state dropped, counts read again).`,
       `queries: run on every render + read once per content version; plans: MISS when a query scans statements without an index, or reads every statement on every render. The statement page is ${engines.map(({ engine, seed }) => `/statements/${seed.sampleSlug} on ${engineName(engine)}`).join(', ')}.`,
       coldTable(cold, deps),
       '',

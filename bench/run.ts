@@ -11,8 +11,8 @@ Seeds a temporary site on each engine (a SQLite file; a new PostgreSQL database 
 postgres://postgres@127.0.0.1:5432/postgres, override with BENCH_POSTGRES_URL, dropped at
 the end), serves it from separate processes and measures the cached front page and a
 statement page with autocannon against a bare node:http server sending the front-page
-bytes with as many processes, then times cold renders of seven pages in-process and
-EXPLAINs their SQL (exit code 1 when a query reads every statement).
+bytes with as many processes, then times cold renders of seven pages (in a process
+with the server's garbage collector settings) and EXPLAINs their SQL (exit code 1 when a query reads every statement).
 
 Options:
   --statements N    statements to seed (default 10000, about 5 minutes; 100000, about 6)
