@@ -2,6 +2,7 @@ export type { Organisation, OrganisationInput, OrganisationSummary } from './org
 export {
   findOrganisationById,
   findOrganisationBySlug,
+  findOrganisationsByIds,
   listOrganisations,
   type UpsertOutcome,
   upsertOrganisation,

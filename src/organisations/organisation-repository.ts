@@ -62,6 +62,21 @@ export async function findOrganisationById(
   return row ? toOrganisation(row) : undefined;
 }
 
+/** The organisations with these ids, in the order given; ids not found are left out. */
+export async function findOrganisationsByIds(
+  db: Queryable,
+  ids: readonly number[],
+): Promise<Organisation[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('organisations')
+    .select(COLUMNS)
+    .where('id', 'in', [...ids])
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, toOrganisation(row)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export async function findOrganisationBySlug(
   db: Queryable,
   slug: string,

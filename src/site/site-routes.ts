@@ -10,8 +10,8 @@ import {
   surrogateKeys,
 } from '../ops/surrogate-keys.ts';
 import {
-  findOrganisationById,
   findOrganisationBySlug,
+  findOrganisationsByIds,
   listOrganisations,
 } from '../organisations/index.ts';
 import { findPageBySlug } from '../pages/index.ts';
@@ -181,7 +181,10 @@ export async function registerSiteRoutes(
       const [translations, neighbours, signatories] = await Promise.all([
         findTranslations(db, statement),
         findNeighbours(db, statement),
-        Promise.all(statement.signatories.map(({ id }) => findOrganisationById(db, id))),
+        findOrganisationsByIds(
+          db,
+          statement.signatories.map(({ id }) => id),
+        ),
       ]);
       const summary = presentStatementSummary(statement, state);
       const ownPrefix = prefixOfLanguage(state, statement.language);
@@ -214,14 +217,12 @@ export async function registerSiteRoutes(
             publishedAt: statement.publishedAt,
             modifiedAt,
             image: image?.url ?? null,
-            organisations: signatories
-              .filter((organisation) => organisation !== undefined)
-              .map((organisation) => ({
-                name: organisation.name,
-                url: canonical(`${ownPrefix}${organisationUrl(organisation.slug)}`),
-                website: organisation.website,
-                country: organisation.country,
-              })),
+            organisations: signatories.map((organisation) => ({
+              name: organisation.name,
+              url: canonical(`${ownPrefix}${organisationUrl(organisation.slug)}`),
+              website: organisation.website,
+              country: organisation.country,
+            })),
           }),
           alternates: languageAlternates(statement, translations, canonical, state),
           translationsByLanguage: new Map(
