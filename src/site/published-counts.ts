@@ -3,12 +3,12 @@ const CAPACITY = 5000;
 
 /**
  * Counts of published statements for one content version and language (a count, or a page's
- * list of them), each read once per version.
+ * list of them), and a listing's checkpoints, each read once per version.
  */
 export class PublishedCounts {
-  readonly #counts = new Map<string, Promise<number | number[]>>();
+  readonly #counts = new Map<string, Promise<unknown>>();
 
-  get<Count extends number | number[]>(key: string, count: () => Promise<Count>): Promise<Count> {
+  get<Count>(key: string, count: () => Promise<Count>): Promise<Count> {
     let value = this.#counts.get(key) as Promise<Count> | undefined;
     if (value === undefined) {
       if (this.#counts.size >= CAPACITY) this.#counts.clear();

@@ -28,6 +28,7 @@ import { languageAlternates } from './language-alternates.ts';
 import { registerLanguageChoice } from './language-choice.ts';
 import { requestLanguage } from './language-prefixes.ts';
 import { buildLayoutContext, type PageContext } from './layout-context.ts';
+import { listingStart } from './listing-start.ts';
 import { newsArticleJsonLd } from './news-article-json-ld.ts';
 import { type CachedPage, type PageCache, sitePageKey } from './page-cache.ts';
 import { DESCRIPTION_LENGTH } from './page-metadata.ts';
@@ -130,13 +131,14 @@ export async function registerSiteRoutes(
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
       const total = state.publishedCount;
+      const pagination = paginate(localPath(state, '/'), current, total, perPage, '');
+      // Before reading: a page far past the end would otherwise walk the whole listing index.
+      if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
       const statements = await listPublishedStatements(db, {
         view: state.view,
         limit: perPage,
-        offset: (current - 1) * perPage,
+        ...(await listingStart(db, state, (current - 1) * perPage)),
       });
-      const pagination = paginate(localPath(state, '/'), current, total, perPage, '');
-      if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
       pagination.label = formatLabel(state.labels.page_of ?? '', {
         page: current,
         pages: pagination.pages,

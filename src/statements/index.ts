@@ -20,9 +20,11 @@ export {
   findSignatories,
   findTranslations,
   type LanguageView,
+  type ListingPosition,
   listAllStatements,
   listPublishedBetween,
   listPublishedStatements,
   publishedRange,
+  readListingCheckpoints,
   upsertStatement,
 } from './statement-repository.ts';

@@ -149,11 +149,20 @@ function inLanguage(view: LanguageView): StatementCondition {
   };
 }
 
+/** Where an entry stands in a newest-first listing. */
+export interface ListingPosition {
+  publishedAt: Date;
+  id: number;
+}
+
 export interface PublishedQuery {
   view?: LanguageView;
   organisationId?: number;
   limit: number;
+  /** Entries to skip, counted from `from` when given, else from the newest. */
   offset: number;
+  /** Start at this entry (included) instead of the newest: a deep page walks from a checkpoint. */
+  from?: ListingPosition;
 }
 
 /** Published statements, newest first, optionally those one organisation signed. */
@@ -170,6 +179,19 @@ export async function listPublishedStatements(
     .limit(query.limit)
     .offset(query.offset);
   if (query.view !== undefined) page = page.where(inLanguage(query.view));
+  const from = query.from;
+  if (from !== undefined) {
+    // The plain range first, so both engines start the index walk there.
+    page = page
+      .where('statements.published_at', '<=', from.publishedAt)
+      .where((eb) =>
+        eb(
+          eb.refTuple('statements.published_at', 'statements.id'),
+          '<=',
+          eb.tuple(from.publishedAt, from.id),
+        ),
+      );
+  }
   if (query.organisationId !== undefined) {
     page = page
       .innerJoin('statement_signatories', 'statement_signatories.statement_id', 'statements.id')
@@ -188,6 +210,44 @@ export async function listPublishedStatements(
     rows.map((row) => row.id),
   );
   return rows.map((row) => toListing(row, signatories.get(row.id) ?? []));
+}
+
+/**
+ * The first `count` of every `span`-th entry of a language view's newest-first listing, from the
+ * newest: one walk over that many index entries, so that a deep page walks at most `span` entries
+ * from the nearest one.
+ */
+export async function readListingCheckpoints(
+  db: Queryable,
+  view: LanguageView,
+  span: number,
+  count: number,
+): Promise<ListingPosition[]> {
+  // Limited before numbering, so neither engine numbers more entries than it needs.
+  const newest = db
+    .selectFrom('statements')
+    .select(['statements.published_at', 'statements.id'])
+    .where('statements.status', '=', 'published')
+    .where(inLanguage(view))
+    .orderBy('statements.published_at', 'desc')
+    .orderBy('statements.id', 'desc')
+    .limit((count - 1) * span + 1);
+  const ranked = db
+    .selectFrom(newest.as('newest'))
+    .select([
+      'newest.published_at',
+      'newest.id',
+      sql<number>`row_number() over (order by ${sql.ref('newest.published_at')} desc, ${sql.ref('newest.id')} desc)`.as(
+        'entry_number',
+      ),
+    ]);
+  const rows = await db
+    .selectFrom(ranked.as('ranked'))
+    .select(['ranked.published_at', 'ranked.id'])
+    .where(sql<number>`(${sql.ref('ranked.entry_number')} - 1) % ${span}`, '=', 0)
+    .orderBy('ranked.entry_number')
+    .execute();
+  return rows.map((row) => ({ publishedAt: toDate(row.published_at), id: row.id }));
 }
 
 /** Published statements, optionally those one organisation signed, shown in `view`; from the kept counts. */
