@@ -6,6 +6,8 @@ import type { Labels, Theme } from './theme.ts';
 const SUMMARY_PARTIAL = 'partials/statement-summary';
 // About 1-2 KB each: a few megabytes, enough for every statement listed on a busy site's first pages.
 const CAPACITY = 5000;
+// Label sets remembered: one per language, and a new one each time a site's labels are edited.
+const LABEL_SETS = 100;
 
 /** A listed statement as templates see it: its fields and its summary, rendered. */
 export type ListedStatement = ReturnType<typeof presentStatementSummary> & { html: string };
@@ -24,6 +26,7 @@ export class SummaryFragments {
   readonly #labelKeys = new WeakMap<Labels, number>();
   // Each distinct set of labels gets a short number, so a content change keeps the same keys.
   readonly #labelNumbers = new Map<string, number>();
+  #nextLabelNumber = 0;
 
   constructor(theme: Theme) {
     this.#theme = theme;
@@ -64,7 +67,9 @@ export class SummaryFragments {
       const text = JSON.stringify(labels);
       key = this.#labelNumbers.get(text);
       if (key === undefined) {
-        key = this.#labelNumbers.size;
+        // Numbers are never reused, so forgetting old label sets cannot match a stale summary.
+        if (this.#labelNumbers.size >= LABEL_SETS) this.#labelNumbers.clear();
+        key = this.#nextLabelNumber++;
         this.#labelNumbers.set(text, key);
       }
       this.#labelKeys.set(labels, key);
