@@ -64,9 +64,18 @@ export async function buildApp(
   );
   // Language prefixes must be known before the first request is routed.
   await state.get();
+  const webhooks = new WebhookDeliveryWorker({
+    handle,
+    logger,
+    keys: config,
+    baseUrl: config.baseUrl,
+    delivery: config.webhooks,
+  });
   const watcher = new ContentWatcher(handle, () => {
     cache.clear();
     state.forget();
+    // A change committed elsewhere (a CLI import, another process) may have queued webhook events.
+    webhooks.wake();
   });
   await watcher.start(CONTENT_POLL_MS);
   const notifications =
@@ -80,13 +89,6 @@ export async function buildApp(
         })
       : undefined;
   await notifications?.start();
-  const webhooks = new WebhookDeliveryWorker({
-    handle,
-    logger,
-    keys: config,
-    baseUrl: config.baseUrl,
-    delivery: config.webhooks,
-  });
   const purger =
     config.cdn.purgeUrl === null
       ? undefined

@@ -203,5 +203,39 @@ for (const engine of await testEngines()) {
         await receiver.close();
       }
     });
+
+    test("a running server sends an import's events as soon as it sees the change, not at its next poll", async () => {
+      const receiver = await startReceiver();
+      try {
+        const secret = await createWebhook(receiver.url);
+        const folder = path.join(work, 'prompt');
+        await mkdir(path.join(folder, 'statements'), { recursive: true });
+        await mkdir(path.join(folder, 'organisations'));
+        await writeFile(
+          path.join(folder, 'organisations/harbour-union.md'),
+          '---\nname: Harbour Union\ncountry: PT\nlanguage: pt\n---\nDockworkers in Setúbal.\n',
+        );
+        await writeFile(
+          path.join(folder, 'statements/prompt.md'),
+          statementFile('prompt', 'published', 'Sent without waiting.'),
+        );
+        const before = receiver.requests.length;
+        const imported = await runCli(['import', folder], { DATABASE_URL: site.database.url });
+        assert.equal(imported.code, 0, imported.stderr);
+        const importedAt = performance.now();
+        // The delivery worker's own poll is 5 s; the content check is 1 s (SQLite) or a notification.
+        while (receiver.requests.length === before && performance.now() - importedAt < 3500)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        const fresh = receiver.requests.slice(before).map((request) => JSON.parse(request.body));
+        assert.deepEqual(
+          fresh.map((body) => `${body.statement.slug} ${body.event}`),
+          ['prompt statement.published'],
+          `delivered within 3.5 s of the import (${Math.round(performance.now() - importedAt)} ms)`,
+        );
+        assertSigned(receiver.requests[before] as ReceivedRequest, secret);
+      } finally {
+        await receiver.close();
+      }
+    });
   });
 }
