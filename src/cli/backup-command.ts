@@ -10,6 +10,7 @@ import {
   restoreBackup,
   verifyBackupFile,
 } from '../db/snapshot/index.ts';
+import { withStartupLock } from '../db/startup-lock.ts';
 import { CliError } from './cli-error.ts';
 import {
   describeChecksum,
@@ -88,13 +89,17 @@ export async function restoreCommand(file: string, options: { force?: boolean })
   );
   await explainFailures(() => verifyBackupFile(source, progress));
   // Not migrated here: the restore migrates it in its own transaction, first to the backup's schema.
-  const handle = await openDatabase(loadConfig().database);
+  const database = loadConfig().database;
+  const handle = await openDatabase(database);
   try {
-    const report = await explainFailures(() =>
-      restoreBackup(handle, source, {
-        force: options.force === true,
-        onProgress: progress,
-      }),
+    // Under the start-up lock: a server starting meanwhile would migrate and seed the same database.
+    const report = await withStartupLock(handle, database, () =>
+      explainFailures(() =>
+        restoreBackup(handle, source, {
+          force: options.force === true,
+          onProgress: progress,
+        }),
+      ),
     );
     say(
       `Restored ${totalRows(report.checksum).toLocaleString('en')} rows in ${report.checksum.tables.length} tables from ${source} (taken ${report.header.created_at} on ${report.header.engine}) into ${handle.description} in ${seconds(started)}; counts and checksum verified.`,

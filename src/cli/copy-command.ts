@@ -10,6 +10,7 @@ import {
   type SnapshotProgress,
   type WriteReport,
 } from '../db/snapshot/index.ts';
+import { withStartupLock } from '../db/startup-lock.ts';
 import { CliError } from './cli-error.ts';
 
 export interface CopyOptions {
@@ -165,11 +166,14 @@ export async function copyCommand(options: CopyOptions): Promise<void> {
     }
     // The target is migrated inside the copy's transaction: to the source's schema, then the latest.
     const started = performance.now();
-    const report = await explainFailures(() =>
-      copyDatabase(source, target, {
-        force: options.force === true,
-        onProgress: snapshotProgress(),
-      }),
+    // Under the target's start-up lock: a server starting meanwhile would migrate and seed it.
+    const report = await withStartupLock(target, to, () =>
+      explainFailures(() =>
+        copyDatabase(source, target, {
+          force: options.force === true,
+          onProgress: snapshotProgress(),
+        }),
+      ),
     );
     say(
       `Copied ${totalRows(report.checksum).toLocaleString('en')} rows in ${report.checksum.tables.length} tables from ${source.description} to ${target.description} in ${seconds(started)}; counts and checksum verified on the target.`,

@@ -4,7 +4,7 @@ import type { DatabaseConfig } from '../config.ts';
 import type { DatabaseHandle } from './connect.ts';
 
 // Every Communiqué process on one database agrees on this number, whatever host it runs on.
-const POSTGRES_STARTUP_LOCK_KEY = 7_046_301_122;
+export const POSTGRES_STARTUP_LOCK_KEY = 7_046_301_122;
 const SQLITE_LOCK_WAIT_MS = 120_000;
 
 /**
