@@ -89,7 +89,8 @@ describe('starting up', { timeout: 120_000 }, () => {
         `^Cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}/nowhere: .*ECONNREFUSED.* \\(3 attempts over 2 s\\)\\. Check that the server is running`,
       ),
     );
-    assert.ok(Date.now() - started < 15_000, 'gives up in bounded time');
+    // The retries' own bound is the "over 2 s" above; this wall bound also covers starting Node on a loaded machine.
+    assert.ok(Date.now() - started < 60_000, 'gives up instead of retrying forever');
   });
 
   test('a cluster whose workers cannot start stops with exit 1 instead of restarting them forever', async () => {
