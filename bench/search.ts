@@ -21,6 +21,7 @@ import {
   seedEngine,
   WORDS,
 } from './seed.ts';
+import { mulberry32 } from './seed-text.ts';
 
 /** Statements seeded for the search measurements unless --statements says otherwise. */
 export const SEARCH_STATEMENTS = 100_000;
@@ -78,18 +79,6 @@ interface EngineResult {
   adapter: Timing[];
   route: number[];
   plan: string[];
-}
-
-/** Same generator as bench/seed.ts, so the queries are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const stripDiacritics = (word: string) =>

@@ -77,8 +77,8 @@ export const RARE_WORDS: readonly string[] = (() => {
 const NAMED_RATE = 0.0003;
 const RARE_RATE = 0.0008;
 
-/** A small deterministic generator, so every run seeds the same site. */
-function mulberry32(seed: number): () => number {
+/** A small deterministic generator, so every run seeds the same site and asks the same queries. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
