@@ -100,9 +100,8 @@ export async function buildApp(
         });
   await purger?.start();
   const contentChanged = async () => {
+    // Seeing the change wakes the webhook worker (the watcher's callback above), here or in any process.
     await watcher.check();
-    // Committed changes may have queued webhook events: send them now, not at the next poll.
-    webhooks.wake();
     purger?.changed();
   };
   let shuttingDown = false;

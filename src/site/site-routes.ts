@@ -277,20 +277,19 @@ export async function registerSiteRoutes(
         );
       const current = pageNumberOrFail(request, state);
       const perPage = state.settings.perPage;
-      const [total, statements] = await Promise.all([
-        state.counts.get(`organisation ${organisation.id}`, () =>
-          countPublishedStatements(db, organisation.id, state.view),
-        ),
-        listPublishedStatements(db, {
-          view: state.view,
-          organisationId: organisation.id,
-          limit: perPage,
-          offset: (current - 1) * perPage,
-        }),
-      ]);
+      const total = await state.counts.get(`organisation ${organisation.id}`, () =>
+        countPublishedStatements(db, organisation.id, state.view),
+      );
       const path = organisationUrl(organisation.slug);
       const pagination = paginate(localPath(state, path), current, total, perPage, '');
+      // Before reading, as on the front page: a page far past the end would walk the whole listing.
       if (current > pagination.pages) throw pastTheEnd(state, pagination.pages);
+      const statements = await listPublishedStatements(db, {
+        view: state.view,
+        organisationId: organisation.id,
+        limit: perPage,
+        offset: (current - 1) * perPage,
+      });
       pagination.label = formatLabel(state.labels.page_of ?? '', {
         page: current,
         pages: pagination.pages,
