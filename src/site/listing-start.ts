@@ -17,14 +17,14 @@ export async function listingStart(
   offset: number,
 ): Promise<{ offset: number; from?: ListingPosition }> {
   if (offset < CHECKPOINT_SPAN) return { offset };
-  const needed = Math.floor(offset / CHECKPOINT_SPAN) + 1;
-  const count = 2 ** Math.ceil(Math.log2(needed));
+  const wanted = Math.floor(offset / CHECKPOINT_SPAN);
+  const count = 2 ** Math.ceil(Math.log2(wanted + 1));
   const checkpoints = await state.counts.get(
     `listing-checkpoints:${CHECKPOINT_SPAN}:${count}`,
     () => readListingCheckpoints(db, state.view, CHECKPOINT_SPAN, count),
   );
-  const index = Math.min(Math.floor(offset / CHECKPOINT_SPAN), checkpoints.length - 1);
+  // A listing shorter than asked for ends before `wanted`: its last checkpoint is the nearest.
+  const index = Math.min(wanted, checkpoints.length - 1);
   const from = checkpoints[index];
-  if (from === undefined) return { offset };
-  return { offset: offset - index * CHECKPOINT_SPAN, from };
+  return from === undefined ? { offset } : { offset: offset - index * CHECKPOINT_SPAN, from };
 }
